@@ -1,0 +1,90 @@
+"""``courtside deliver``: the delivery stream (Firehose + transform Lambda)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from courtside.cli._common import console, err_console, print_json, settings
+from courtside.deliver import deliver as run_delivery
+from courtside.deliver.config import DeliverSettings
+from courtside.errors import ConfigError
+from courtside.home import open_stream
+
+
+def deliver(
+    ctx: typer.Context,
+    once: Annotated[
+        bool, typer.Option("--once", help="Drain what is on the stream, flush and exit.")
+    ] = False,
+    buffer_mib: Annotated[float | None, typer.Option(help="Size hint per partition (MiB).")] = None,
+    buffer_interval_s: Annotated[
+        float | None, typer.Option(help="Interval hint per partition (seconds).")
+    ] = None,
+    transform: Annotated[
+        str | None, typer.Option(help="User transform 'module:function' (Ok/Dropped/Failed).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Deliver the tweets stream into the lake: raw/, original-data/ (gzip) and errors/.
+
+    Without --once it follows the stream until Ctrl-C or SIGTERM, flushing before exit.
+    """
+    base = settings(ctx)
+    overrides = {
+        k: v
+        for k, v in {
+            "buffer_mib": buffer_mib,
+            "buffer_interval_s": buffer_interval_s,
+            "transform": transform,
+        }.items()
+        if v is not None
+    }
+    cfg = base
+    if overrides:
+        try:
+            section = DeliverSettings.model_validate(base.deliver.model_dump() | overrides)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            raise ConfigError(f"invalid option {err['loc'][0]}: {err['msg']}") from None
+        cfg = base.model_copy(update={"deliver": section})
+    total = 0
+    if once:
+        with open_stream(cfg) as backend:
+            committed = backend.committed("tweets", cfg.deliver.group)
+            total = max(0, backend.last_seq("tweets") - committed)
+    progress = Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=as_json or not once or total < 10_000,
+        transient=True,
+    )
+    with progress:
+        task = progress.add_task("delivering", total=total)
+        report = run_delivery(
+            cfg,
+            once=once,
+            handle_signals=True,
+            on_progress=lambda n: progress.advance(task, n),
+        )
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"delivered {report.delivered}, failed {report.failed}, dropped {report.dropped} "
+        f"of {report.records} records; {report.files} files, {report.bytes_out} bytes "
+        f"written; committed up to seq {report.committed_seq}",
+        highlight=False,
+    )
+    for code, n in sorted(report.errors_by_code.items()):
+        console.print(f"  errors/{code}: {n}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("deliver")(deliver)

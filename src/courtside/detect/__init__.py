@@ -1,0 +1,1 @@
+"""courtside.detect"""
