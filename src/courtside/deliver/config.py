@@ -17,7 +17,8 @@ class DeliverSettings(Section):
         max_buffered_mib: Cap on all buffers together; the largest is flushed beyond it.
         max_record_kib: Records larger than this go to the error output.
         max_open_partitions: Active-partition limit; records for more partitions fail.
-        gzip_level: Compression level of the ``original-data/`` backup.
+        gzip_level: Compression level of the ``original-data/`` backup (3: about 1.7x the
+            speed of level 6 for a slightly larger file).
         transform: Optional user transform ``module:function``.
     """
 
@@ -27,5 +28,5 @@ class DeliverSettings(Section):
     max_buffered_mib: float = Field(default=128.0, gt=0)
     max_record_kib: int = Field(default=1024, gt=0)
     max_open_partitions: int = Field(default=500, gt=0, le=10_000)
-    gzip_level: int = Field(default=6, ge=1, le=9)
+    gzip_level: int = Field(default=3, ge=1, le=9)
     transform: str | None = Field(default=None, pattern=r"^[\w.]+:[\w]+$")

@@ -93,6 +93,7 @@ class Delivery:
         self.total_cap = int(self.cfg.max_buffered_mib * 1024 * 1024)
         self.buffered = 0
         self.raw_partitions = 0
+        self._raw_keys: dict[tuple[str, str, str], PartitionKey] = {}
         self._stop = threading.Event()
         self._on_progress = on_progress
 
@@ -106,6 +107,10 @@ class Delivery:
         buf.lines.append(line)
         buf.size += len(line)
         self.buffered += len(line)
+        if buf.size >= self.buffer_bytes:
+            self._flush(key)
+        elif self.buffered > self.total_cap:
+            self._flush(max(self.buffers, key=lambda k: self.buffers[k].size))
 
     def _fail(self, record: Record, code: str, message: str) -> None:
         now_ms = time.time_ns() // 1_000_000
@@ -159,17 +164,20 @@ class Delivery:
                 )
                 return
             delivered = result.record
-        year = _valid_date_part(delivered.get("year"), 4, 1, 9999)
-        month = _valid_date_part(delivered.get("month"), 2, 1, 12)
-        day = _valid_date_part(delivered.get("day"), 2, 1, 31)
-        if year is None or month is None or day is None:
-            self._fail(
-                record,
-                "DynamicPartitioning.InvalidPartitionKey",
-                "year/month/day must be 4/2/2 ASCII digits of a real date",
-            )
-            return
-        key = PartitionKey("raw", year, month, day)
+            year = _valid_date_part(delivered.get("year"), 4, 1, 9999)
+            month = _valid_date_part(delivered.get("month"), 2, 1, 12)
+            day = _valid_date_part(delivered.get("day"), 2, 1, 31)
+            if year is None or month is None or day is None:
+                self._fail(
+                    record,
+                    "DynamicPartitioning.InvalidPartitionKey",
+                    "year/month/day must be 4/2/2 ASCII digits of a real date",
+                )
+                return
+            key = PartitionKey("raw", year, month, day)
+        else:
+            # Built by to_delivered from a parsed datetime: always valid digits.
+            key = self._raw_key(delivered["year"], delivered["month"], delivered["day"])
         if key not in self.buffers and self.raw_partitions >= self.cfg.max_open_partitions:
             self._fail(
                 record,
@@ -184,6 +192,13 @@ class Delivery:
             return
         self._add(key, line, record.seq)
         self.report.delivered += 1
+
+    def _raw_key(self, year: str, month: str, day: str) -> PartitionKey:
+        cache_key = (year, month, day)
+        key = self._raw_keys.get(cache_key)
+        if key is None:
+            key = self._raw_keys[cache_key] = PartitionKey("raw", int(year), int(month), int(day))
+        return key
 
     # -- flushing and committing -----------------------------------------------------------
     def _flush(self, key: PartitionKey) -> None:

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import gzip
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import NamedTuple
 
 from courtside.lake.layout import date_partition, object_name, within, write_atomic
 
 ERROR_PARTITION = "error=processing-failed"
 
 
-@dataclass(frozen=True, slots=True)
-class PartitionKey:
-    """Where a buffer goes: a zone and a date partition."""
+class PartitionKey(NamedTuple):
+    """Where a buffer goes: a zone and a date partition (a tuple: cheap to hash)."""
 
     zone: str
     year: int
@@ -26,16 +25,24 @@ class PartitionKey:
         return f"{base}/{ERROR_PARTITION}" if self.zone == "errors" else base
 
 
+_DAY_MS = 86_400_000
+_arrival_cache: dict[tuple[str, int], PartitionKey] = {}
+
+
 def arrival_key(zone: str, ts_ms: int) -> PartitionKey:
-    """Partition by arrival time (the stream's append time)."""
-    dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    return PartitionKey(zone, dt.year, dt.month, dt.day)
+    """Partition by arrival time (the stream's append time), cached per UTC day."""
+    cache_key = (zone, ts_ms // _DAY_MS)
+    key = _arrival_cache.get(cache_key)
+    if key is None:
+        dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
+        key = _arrival_cache[cache_key] = PartitionKey(zone, dt.year, dt.month, dt.day)
+    return key
 
 
 class LakeWriter:
     """Writes complete files into the lake; each file is fsynced and renamed into place."""
 
-    def __init__(self, lake: Path, gzip_level: int = 6, prefix: str = "courtside-deliver") -> None:
+    def __init__(self, lake: Path, gzip_level: int = 3, prefix: str = "courtside-deliver") -> None:
         self.lake = lake
         self.gzip_level = gzip_level
         self.prefix = prefix
@@ -51,7 +58,7 @@ class LakeWriter:
             size = write_atomic(directory / name, payload)
         else:
             name = object_name(self.prefix, ".json")
-            size = write_atomic(directory / name, lines)
+            size = write_atomic(directory / name, b"".join(lines))
         self.files += 1
         self.bytes += size
         return directory / name
