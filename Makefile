@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-demo: $(STAMP)
+demo:
+	$(MAKE) install EXTRAS=postgres,dashboard
 	$(BIN)/courtside demo
 
 test: $(STAMP)
