@@ -24,6 +24,7 @@ from courtside.detect.config import DetectSettings
 from courtside.errors import ConfigError
 from courtside.notify.config import NotifySettings
 from courtside.stream.config import StreamSettings
+from courtside.supervisor import UpSettings
 from courtside.warehouse.config import WarehouseSettings
 
 DEFAULT_HOME = Path("courtside-home")
@@ -53,6 +54,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     notify: NotifySettings = NotifySettings()
     warehouse: WarehouseSettings = WarehouseSettings()
+    up: UpSettings = UpSettings()
 
     @classmethod
     def settings_customise_sources(

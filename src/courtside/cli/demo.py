@@ -18,8 +18,10 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
 ) -> None:
-    """Generate a few days of posts (with duplicates, late records and tampering) and run
-    the pipeline on them, then print a summary."""
+    """Run the pipeline on a few days of generated posts and print a summary.
+
+    The posts include duplicates, late records and tampering scenarios.
+    """
     cfg = settings(ctx)
     report = run_demo(
         cfg,
