@@ -1,0 +1,44 @@
+"""Configuration of the batch jobs.
+
+Not yet wired into :class:`courtside.config.Settings`; :func:`batch_settings` reads a
+``batch`` section when there is one and falls back to the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from courtside._model import Section
+
+if TYPE_CHECKING:
+    from courtside.config import Settings
+
+
+class BatchSettings(Section):
+    """De-duplication job settings.
+
+    Attributes:
+        engine: Default engine, ``duckdb`` or ``spark``.
+        format: Default output format of ``tweets/``, ``parquet`` or ``json``.
+        duckdb_memory_mib: DuckDB's memory limit; beyond it DuckDB spills to disk.
+        duckdb_threads: DuckDB worker threads (``None``: one per core).
+        lock_wait_s: How long a run waits for another run's lock before refusing.
+        spark_master: Spark master URL for ``--engine spark``.
+        spark_driver_memory: Spark driver memory (local mode runs in the driver).
+    """
+
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    format: Literal["parquet", "json"] = "parquet"
+    duckdb_memory_mib: int = Field(default=1024, ge=128)
+    duckdb_threads: int | None = Field(default=None, ge=1)
+    lock_wait_s: float = Field(default=0.0, ge=0)
+    spark_master: str = "local[*]"
+    spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
+
+
+def batch_settings(settings: Settings) -> BatchSettings:
+    """The ``batch`` section of ``settings`` or the defaults."""
+    section = getattr(settings, "batch", None)
+    return section if isinstance(section, BatchSettings) else BatchSettings()

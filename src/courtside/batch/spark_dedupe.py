@@ -1,0 +1,268 @@
+"""The Spark runner of the de-duplication job, also a standalone PySpark script.
+
+Inside courtside (``courtside etl dedupe --engine spark``) :class:`SparkEngine` runs the
+job on a local ``local[*]`` session. On a cluster, submit this file with the
+engine-neutral SQL next to it::
+
+    spark-submit --py-files dedupe_sql.py spark_dedupe.py \\
+        --input s3a://bucket/raw --output s3a://bucket/tweets [--format parquet]
+
+Standalone, the script processes every raw file under ``--input``, rewrites the output
+partitions those files touch (ids already in other partitions win) and swaps each
+partition in with Hadoop FileSystem renames (atomic on HDFS and local disks; on S3 a
+rename is a copy, so use a committer-backed store for strict atomicity).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import secrets
+import sys
+from typing import Any
+from urllib.parse import unquote
+
+try:
+    from courtside.batch.dedupe_sql import (
+        PARTITION_KEYS,
+        PARTITION_REGEX,
+        POST_COLUMNS,
+        dedupe_query,
+        spark_schema_ddl,
+    )
+except ImportError:  # running under spark-submit without courtside installed
+    from dedupe_sql import (  # type: ignore[no-redef]
+        PARTITION_KEYS,
+        PARTITION_REGEX,
+        POST_COLUMNS,
+        dedupe_query,
+        spark_schema_ddl,
+    )
+
+log = logging.getLogger(__name__)
+_CORRUPT = "_corrupt_record"
+
+
+def spark_session(master: str | None = "local[*]", driver_memory: str = "2g", app: str = "") -> Any:
+    """A Spark session (an active one is reused) with UTC time and no UI.
+
+    Args:
+        master: Master URL; ``None`` keeps the one ``spark-submit`` set.
+        driver_memory: Driver memory (``local[*]`` runs everything in the driver).
+        app: Application name.
+    """
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
+    return (
+        builder.appName(app or "courtside-dedupe")
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
+        .getOrCreate()
+    )
+
+
+def _with_partition(df: Any) -> Any:
+    """``year``, ``month``, ``day`` from each row's file path (``_file``)."""
+    from pyspark.sql import functions as F
+
+    for i, key in enumerate(PARTITION_KEYS, start=1):
+        df = df.withColumn(key, F.regexp_extract("_file", PARTITION_REGEX, i))
+    return df
+
+
+class SparkEngine:
+    """Runs the job on Spark. Bad raw files are found in one pass with Spark's
+    ``PERMISSIVE`` corrupt-record column and left out; vanished files are skipped."""
+
+    name = "spark"
+
+    def __init__(self, spark: Any = None, *, master: str = "local[*]", driver_memory: str = "2g"):
+        from pyspark.sql import SparkSession
+
+        self._owned = spark is None and SparkSession.getActiveSession() is None
+        self.spark = spark or spark_session(master, driver_memory)
+
+    def run(self, plan: Any) -> Any:
+        """Write the de-duplicated partitions of ``plan`` under ``plan.staging``.
+
+        ``plan`` is a :class:`courtside.batch.engine.DedupePlan` (or anything with its
+        attributes); returns an :class:`~courtside.batch.engine.EngineResult`-like
+        object (``bad_files``, ``missing_files``).
+        """
+        from pyspark.sql import functions as F
+
+        spark = self.spark
+        spark.conf.set("spark.sql.files.ignoreMissingFiles", "true")
+        schema = spark_schema_ddl()
+        raw = (
+            spark.read.schema(f"{schema}, `{_CORRUPT}` string")
+            .option("mode", "PERMISSIVE")
+            .option("columnNameOfCorruptRecord", _CORRUPT)
+            .json(list(plan.new_files))
+            .withColumn("_file", F.col("_metadata.file_path"))
+            # Delivery order: file name (names sort by time), path, then line (the ids
+            # increase with the line inside a file).
+            .withColumn("_seq1", F.concat(F.regexp_extract("_file", "[^/]+$", 0), F.col("_file")))
+            .withColumn("_seq2", F.monotonically_increasing_id())
+        )
+        raw = _with_partition(raw)
+        # Keep every column: Spark parses only the columns a query needs, and a value of
+        # the wrong type in a column it skips would not mark the line as corrupt.
+        bad_rows = raw.where(F.col(_CORRUPT).isNotNull()).dropDuplicates(["_file"])
+        bad = {r["_file"]: r[_CORRUPT] for r in bad_rows.collect()}
+        by_uri = {_as_uri(f): f for f in plan.new_files}
+        by_uri.update({unquote(_as_uri(f)): f for f in plan.new_files})
+        bad_files = {
+            by_uri.get(
+                uri, by_uri.get(unquote(uri), uri)
+            ): f"invalid JSON line: {(line or '')[:200]!r}"
+            for uri, line in bad.items()
+        }
+        new_rows = raw.where(~F.col("_file").isin(list(bad))) if bad else raw
+        new_rows.drop(_CORRUPT).createOrReplaceTempView("new_rows")
+        if plan.existing_files:
+            self._existing(plan).createOrReplaceTempView("existing_rows")
+        if plan.other_files:
+            self._ids(plan).createOrReplaceTempView("existing_ids")
+        query = dedupe_query(
+            existing=bool(plan.existing_files), existing_ids=bool(plan.other_files), quote="`"
+        )
+        out = spark.sql(query)
+        (
+            out.write.mode("overwrite")
+            .partitionBy("year", "month", "day")
+            .format(plan.format)
+            .option("compression", "snappy" if plan.format == "parquet" else "none")
+            .save(_as_uri(plan.staging))
+        )
+        return _Result(bad_files, [])
+
+    def _existing(self, plan: Any) -> Any:
+        from pyspark.sql import functions as F
+
+        cols = [name for name, _ in POST_COLUMNS]
+        reader = self.spark.read.schema(spark_schema_ddl()).format(plan.format)
+        df = reader.load(list(plan.existing_files))
+        return _with_partition(df.select(*cols, F.col("_metadata.file_path").alias("_file")))
+
+    def _ids(self, plan: Any) -> Any:
+        reader = self.spark.read.schema("`id` string").format(plan.format)
+        return reader.load(list(plan.other_files)).select("id")
+
+    def close(self) -> None:
+        """Stop the session if this engine started it."""
+        if self._owned:
+            self.spark.stop()
+
+
+class _Result:
+    def __init__(self, bad_files: dict[str, str], missing_files: list[str]) -> None:
+        self.bad_files = bad_files
+        self.missing_files = missing_files
+
+
+def _as_uri(path: str) -> str:
+    if "://" in path or path.startswith("file:"):
+        return path if not path.startswith("file:///") else "file:" + path[len("file://") :]
+    from pathlib import Path
+
+    return "file:" + str(Path(path).resolve())
+
+
+# -- standalone ----------------------------------------------------------------------------
+def _fs(spark: Any, uri: str) -> tuple[Any, Any]:
+    jvm = spark.sparkContext._jvm
+    path = jvm.org.apache.hadoop.fs.Path(uri)
+    return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), jvm
+
+
+def _glob(spark: Any, pattern: str) -> list[str]:
+    fs, jvm = _fs(spark, pattern)
+    statuses = fs.globStatus(jvm.org.apache.hadoop.fs.Path(pattern)) or []
+    return sorted(
+        (str(s.getPath().toString()) for s in statuses if s.isFile()),
+        key=lambda p: (p.rsplit("/", 1)[-1], p),
+    )
+
+
+def _partition_of(uri: str) -> str:
+    return "/".join(uri.rsplit("/", 4)[1:4])
+
+
+def run_standalone(spark: Any, input_uri: str, output_uri: str, fmt: str) -> dict[str, int]:
+    """Process every raw file under ``input_uri`` into ``output_uri`` (see module doc)."""
+    from types import SimpleNamespace
+
+    inp, out = input_uri.rstrip("/"), output_uri.rstrip("/")
+    new_files = [
+        f
+        for f in _glob(spark, f"{inp}/year=*/month=*/day=*/*.json")
+        if not f.rsplit("/", 1)[-1].startswith((".", "_"))
+    ]
+    touched = {_partition_of(f) for f in new_files}
+    existing: list[str] = []
+    other: list[str] = []
+    for f in _glob(spark, f"{out}/year=*/month=*/day=*/*.{fmt}"):
+        if f.rsplit("/", 1)[-1].startswith((".", "_")):
+            continue
+        (existing if _partition_of(f) in touched else other).append(f)
+    staging = f"{out.rsplit('/', 1)[0]}/.courtside-staging/{secrets.token_hex(6)}"
+    plan = SimpleNamespace(
+        new_files=tuple(new_files),
+        existing_files=tuple(existing),
+        other_files=tuple(other),
+        staging=staging,
+        format=fmt,
+    )
+    result = SparkEngine(spark).run(plan)
+    fs, jvm = _fs(spark, staging)
+    Path = jvm.org.apache.hadoop.fs.Path
+    swapped = 0
+    for part in sorted(
+        {_partition_of(f) for f in _glob(spark, f"{staging}/year=*/month=*/day=*/*")}
+    ):
+        staged, live = Path(f"{staging}/{part}"), Path(f"{out}/{part}")
+        trash = Path(f"{staging}/.old-{swapped}")
+        fs.mkdirs(live.getParent())
+        if fs.exists(live) and not fs.rename(live, trash):
+            raise RuntimeError(f"cannot move {live} aside")
+        if not fs.rename(staged, live):
+            raise RuntimeError(f"cannot move {staged} to {live}")
+        swapped += 1
+    fs.delete(Path(staging), True)
+    for bad, reason in result.bad_files.items():
+        log.warning("bad raw file %s: %s", bad, reason)
+    return {"files": len(new_files), "bad_files": len(result.bad_files), "partitions": swapped}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``spark-submit spark_dedupe.py --input URI --output URI [--format parquet|json]``."""
+    parser = argparse.ArgumentParser(description="courtside de-duplication job (PySpark)")
+    parser.add_argument("--input", required=True, help="raw zone URI (year=/month=/day=/*.json)")
+    parser.add_argument("--output", required=True, help="output table URI")
+    parser.add_argument("--format", choices=("parquet", "json"), default="parquet")
+    parser.add_argument("--master", default=None, help="default: spark-submit's, else local[*]")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    # Under spark-submit the JVM starts this process and sets PYSPARK_GATEWAY_PORT; its
+    # --master then applies. Run directly with python, the job uses local[*].
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
+    master = args.master or (None if submitted else "local[*]")
+    spark = spark_session(master, app="courtside-dedupe")
+    try:
+        counts = run_standalone(spark, args.input, args.output, args.format)
+    finally:
+        spark.stop()
+    print(counts)  # noqa: T201
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,41 @@
+"""Configuration of the catalog and the crawler.
+
+Not yet wired into :class:`courtside.config.Settings`; :func:`catalog_settings` reads a
+``catalog`` section when there is one and falls back to the defaults.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from pydantic import Field
+
+from courtside._model import Section
+
+if TYPE_CHECKING:
+    from courtside.config import Settings
+
+DEFAULT_DATABASE = "twitter_nba_db"
+
+
+class CatalogSettings(Section):
+    """Catalog and crawler settings.
+
+    Attributes:
+        database: Default database (the original's ``twitter_nba_db``).
+        schema_change_policy: What the crawler does when a table's schema changed:
+            ``log`` records the difference and keeps the table, ``update`` replaces it.
+        sample_files: Files the crawler samples per table to infer the schema.
+        sample_lines_per_file: JSON lines read per sampled file.
+    """
+
+    database: str = Field(default=DEFAULT_DATABASE, pattern=r"^[a-z_][a-z0-9_]{0,63}$")
+    schema_change_policy: Literal["log", "update"] = "log"
+    sample_files: int = Field(default=200, gt=0)
+    sample_lines_per_file: int = Field(default=2000, gt=0)
+
+
+def catalog_settings(settings: Settings) -> CatalogSettings:
+    """The ``catalog`` section of ``settings`` or the defaults."""
+    section = getattr(settings, "catalog", None)
+    return section if isinstance(section, CatalogSettings) else CatalogSettings()

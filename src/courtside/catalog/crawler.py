@@ -1,0 +1,280 @@
+"""The crawler (the Glue crawler equivalent): scan a lake prefix, infer the schema and
+partitions, and create or update the table in the catalog.
+
+Schema inference reads Parquet footers, or samples JSON lines and merges their types
+(structs union their fields, so heterogeneous nested ``context_annotations``,
+``entities`` and ``users`` end up as one nested type). Partitions are Hive-style
+``key=value`` directories. When the inferred schema differs from the stored one, the
+schema-change policy decides: ``log`` records the difference and keeps the table,
+``update`` replaces the columns. New partitions are always added; partitions whose
+directory is gone are removed.
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from courtside.catalog.config import CatalogSettings, catalog_settings
+from courtside.catalog.errors import CatalogError
+from courtside.catalog.store import Catalog, Column, Partition, Table, check_name
+from courtside.catalog.types import Type, format_type, from_arrow, infer_value, merge_types
+from courtside.config import Settings
+from courtside.errors import LakeError
+from courtside.lake.layout import safe_value, within
+
+__all__ = ["CrawlResult", "crawl", "diff_columns", "infer_schema", "scan_files"]
+
+log = logging.getLogger(__name__)
+_FORMATS = {".parquet": "parquet", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
+
+
+@dataclass
+class CrawlResult:
+    """What a crawl found and changed."""
+
+    database: str
+    table: str
+    location: str
+    format: str | None = None
+    created: bool = False
+    files: int = 0
+    files_skipped: int = 0
+    bad_lines: int = 0
+    partitions_added: int = 0
+    partitions_removed: int = 0
+    partitions_total: int = 0
+    schema_diff: dict[str, Any] = field(default_factory=dict)
+    schema_applied: bool = False
+
+    def counts(self) -> dict[str, int]:
+        """Counters for the run record."""
+        return {
+            "files": self.files,
+            "files_skipped": self.files_skipped,
+            "bad_lines": self.bad_lines,
+            "partitions_added": self.partitions_added,
+            "partitions_removed": self.partitions_removed,
+            "partitions_total": self.partitions_total,
+        }
+
+
+@dataclass(frozen=True)
+class _File:
+    path: Path
+    keys: tuple[str, ...]
+    values: tuple[str, ...]
+    format: str
+
+
+def scan_files(root: Path) -> tuple[list[_File], int]:
+    """Data files under ``root`` with their partition values (hidden and ``_`` names,
+    and directories that are not ``key=value``, are skipped).
+
+    Returns:
+        ``(files, skipped)``.
+    """
+    files: list[_File] = []
+    skipped = 0
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        rel = Path(dirpath).relative_to(root).parts
+        pairs = [p.partition("=") for p in rel]
+        ok = all(sep and k and v for k, sep, v in pairs)
+        for name in sorted(filenames):
+            if name.startswith((".", "_")):
+                continue
+            fmt = _FORMATS.get(Path(name).suffix.lower())
+            if fmt is None or not ok:
+                skipped += 1
+                continue
+            try:
+                values = tuple(safe_value(v) for _, _, v in pairs)
+                keys = tuple(check_name(k.lower(), "partition key") for k, _, _ in pairs)
+            except (LakeError, CatalogError) as exc:
+                log.warning("skipping %s: %s", Path(dirpath) / name, exc)
+                skipped += 1
+                continue
+            files.append(_File(Path(dirpath) / name, keys, values, fmt))
+    return files, skipped
+
+
+def _sample(files: list[_File], limit: int) -> list[_File]:
+    if len(files) <= limit:
+        return files
+    step = len(files) / limit
+    picked = {files[int(i * step)].path: files[int(i * step)] for i in range(limit)}
+    picked[files[-1].path] = files[-1]  # always the newest: new columns show up there first
+    return list(picked.values())
+
+
+def infer_schema(
+    files: list[_File], fmt: str, cfg: CatalogSettings
+) -> tuple[list[tuple[str, Type]], int]:
+    """Merged column types of a sample of ``files``.
+
+    Returns:
+        ``(columns, bad_lines)`` with columns in order of first appearance.
+    """
+    merged: dict[str, Type] = {}
+    bad = 0
+    for f in _sample(files, cfg.sample_files):
+        if fmt == "parquet":
+            import pyarrow.parquet as pq
+
+            try:
+                schema = pq.read_schema(f.path)
+            except (OSError, ValueError) as exc:
+                log.warning("cannot read Parquet schema of %s: %s", f.path, exc)
+                bad += 1
+                continue
+            for fld in schema:
+                t = from_arrow(fld.type)
+                merged[fld.name] = merge_types(merged.get(fld.name, "null"), t)
+            continue
+        try:
+            with open(f.path, "rb") as fh:
+                for i, line in enumerate(fh):
+                    if i >= cfg.sample_lines_per_file:
+                        break
+                    if not line.strip():
+                        continue
+                    try:
+                        value = orjson.loads(line)
+                    except orjson.JSONDecodeError:
+                        bad += 1
+                        continue
+                    if not isinstance(value, dict):
+                        bad += 1
+                        continue
+                    for key, item in value.items():
+                        try:
+                            t = infer_value(item)
+                            check_name(key.lower(), "column name")
+                        except CatalogError:
+                            bad += 1
+                            continue
+                        merged[key] = merge_types(merged.get(key, "null"), t)
+        except FileNotFoundError:
+            continue  # deleted since the scan
+    return [(name, "string" if t == "null" else t) for name, t in merged.items()], bad
+
+
+def diff_columns(old: tuple[Column, ...], new: tuple[Column, ...]) -> dict[str, Any]:
+    """Columns added, removed and retyped between two schemas (empty when equal)."""
+    before = {c.name: c.type for c in old}
+    after = {c.name: c.type for c in new}
+    diff: dict[str, Any] = {}
+    added = [{"name": n, "type": t} for n, t in after.items() if n not in before]
+    removed = [{"name": n, "type": t} for n, t in before.items() if n not in after]
+    changed = [
+        {"name": n, "from": before[n], "to": t}
+        for n, t in after.items()
+        if n in before and before[n] != t
+    ]
+    if added:
+        diff["added"] = added
+    if removed:
+        diff["removed"] = removed
+    if changed:
+        diff["changed"] = changed
+    return diff
+
+
+def crawl(
+    settings: Settings,
+    prefix: str = "tweets",
+    *,
+    table: str | None = None,
+    database: str | None = None,
+    policy: str | None = None,
+    catalog: Catalog | None = None,
+) -> CrawlResult:
+    """Crawl ``<lake>/<prefix>`` into ``database.table``.
+
+    Args:
+        settings: Where the lake and the catalog are.
+        prefix: Lake prefix to scan (e.g. ``tweets`` or ``players_total_tweets``).
+        table: Table name (default: the prefix's last segment, ``-`` as ``_``).
+        database: Database (default ``twitter_nba_db``).
+        policy: ``log`` or ``update`` (default from the catalog settings).
+        catalog: The catalog to write (default: the home folder's).
+
+    Raises:
+        LakeError: when the lake or the prefix does not exist.
+        CatalogError: for invalid names or a mix of partition layouts.
+    """
+    cfg = catalog_settings(settings)
+    policy = policy or cfg.schema_change_policy
+    if policy not in ("log", "update"):
+        raise CatalogError(f"unknown schema change policy {policy!r} (use log or update)")
+    database = check_name(database or cfg.database, "database name")
+    name = check_name(
+        table or prefix.strip("/").rsplit("/", 1)[-1].replace("-", "_").lower(), "table name"
+    )
+    if not settings.lake.is_dir():
+        raise LakeError(f"the lake {settings.lake} does not exist (run courtside init)")
+    root = within(settings.lake, prefix.strip("/"))
+    if not root.is_dir():
+        raise LakeError(f"nothing to crawl: {root} does not exist")
+    catalog = catalog or Catalog.open(settings)
+    catalog.create_database(database)
+    result = CrawlResult(database, name, str(root))
+
+    files, skipped = scan_files(root)
+    result.files_skipped = skipped
+    if not files:
+        log.info("no data files under %s; table %s.%s left as is", root, database, name)
+        return result
+    layouts = collections.Counter((f.keys, f.format) for f in files)
+    (keys, fmt), _ = layouts.most_common(1)[0]
+    chosen = [f for f in files if (f.keys, f.format) == (keys, fmt)]
+    result.files_skipped += len(files) - len(chosen)
+    result.files, result.format = len(chosen), fmt
+
+    inferred, result.bad_lines = infer_schema(chosen, fmt, cfg)
+    columns = tuple(Column(n, format_type(t)) for n, t in inferred if n.lower() not in keys)
+    part_keys = tuple(Column(k, "string") for k in keys)
+    proposed = Table(database, name, str(root), fmt, columns, part_keys, {"crawler": "courtside"})
+    stored, result.created = catalog.get_or_create_table(proposed)
+    if not result.created:
+        diff = diff_columns(stored.columns, columns)
+        if stored.partition_keys != part_keys:
+            diff["partition_keys"] = {
+                "from": [c.name for c in stored.partition_keys],
+                "to": list(keys),
+            }
+        if stored.format != fmt:
+            diff["format"] = {"from": stored.format, "to": fmt}
+        if stored.location != str(root):
+            diff["location"] = {"from": stored.location, "to": str(root)}
+        if diff:
+            result.schema_diff = diff
+            result.schema_applied = policy == "update"
+            catalog.record_schema_change(database, name, policy, result.schema_applied, diff)
+            if result.schema_applied:
+                catalog.create_table(proposed, replace_existing=True)
+            else:
+                log.warning("schema of %s.%s changed (policy log, kept): %s", database, name, diff)
+    current = catalog.get_table(database, name)
+    if current.partition_keys:
+        found = {
+            f.values: Partition(f.values, str(f.path.parent))
+            for f in chosen
+            if len(f.values) == len(current.partition_keys)
+        }
+        known = {p.values: p for p in catalog.partitions(database, name)}
+        result.partitions_added = catalog.add_partitions(
+            database, name, [p for v, p in found.items() if v not in known]
+        )
+        result.partitions_removed = catalog.drop_partitions(
+            database, name, [p for v, p in known.items() if v not in found]
+        )
+        result.partitions_total = len(found)
+    return result

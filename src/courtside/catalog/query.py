@@ -1,0 +1,130 @@
+"""Open the catalog's tables for SQL: DuckDB views (schemas = databases) or Spark SQL
+tables, each named ``database.table``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from courtside.catalog.store import Catalog, Table
+from courtside.catalog.types import to_duckdb, to_spark
+from courtside.config import Settings
+
+if TYPE_CHECKING:
+    import duckdb
+
+__all__ = ["duckdb_source", "open_duckdb", "register_spark"]
+
+_EXT = {"parquet": "parquet", "json": "json"}
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _glob(table: Table) -> str:
+    # Hidden and "_" names (temporary files, markers) never match: DuckDB's "*" would.
+    visible = "[!._]*"
+    depth = f"/{visible}" * len(table.partition_keys)
+    return f"{table.location.rstrip('/')}{depth}/{visible}.{_EXT[table.format]}"
+
+
+def _spark_lit(text: str) -> str:
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _has_files(table: Table) -> bool:
+    if "://" in table.location:
+        return True
+    import glob
+
+    return any(True for _ in glob.iglob(_glob(table)))
+
+
+def duckdb_source(table: Table) -> str:
+    """A DuckDB ``FROM`` expression reading the table's files with its catalog schema
+    (partition keys as ``VARCHAR`` columns from the paths)."""
+    keys = [k.name for k in table.partition_keys]
+    if not _has_files(table):
+        cols = [f'CAST(NULL AS {to_duckdb(c.type)}) AS "{c.name}"' for c in table.columns]
+        cols += [f'CAST(NULL AS VARCHAR) AS "{k}"' for k in keys]
+        return f"(SELECT {', '.join(cols) or 'NULL AS none'} WHERE false)"
+    hive = ""
+    if keys:
+        types = ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys)
+        hive = f", hive_partitioning = true, hive_types = {{{types}}}"
+    if table.format == "parquet":
+        names = ", ".join(f'"{c.name}"' for c in table.columns)
+        key_cols = "".join(f', "{k}"' for k in keys)
+        return (
+            f"(SELECT {names}{key_cols} FROM read_parquet({_lit(_glob(table))},"
+            f" union_by_name = true{hive}))"
+        )
+    columns = ", ".join(f"{_lit(c.name)}: {_lit(to_duckdb(c.type))}" for c in table.columns)
+    return (
+        f"read_json({_lit(_glob(table))}, format = 'newline_delimited',"
+        f" columns = {{{columns}}}{hive})"
+    )
+
+
+def open_duckdb(
+    settings: Settings,
+    *,
+    catalog: Catalog | None = None,
+    database: str | Path = ":memory:",
+    config: dict[str, Any] | None = None,
+) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection where every catalog table is a view ``database.table``.
+
+    Args:
+        settings: The home folder.
+        catalog: The catalog (default: the home folder's).
+        database: DuckDB database file (default in memory).
+        config: Extra DuckDB settings, e.g. ``{"memory_limit": "1GB"}``.
+    """
+    import duckdb
+
+    catalog = catalog or Catalog.open(settings)
+    conn = duckdb.connect(str(database), config=config or {})
+    for db in catalog.databases():
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.name}"')
+    for table in catalog.tables():
+        conn.execute(
+            f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
+            f" SELECT * FROM {duckdb_source(table)}"
+        )
+    return conn
+
+
+def register_spark(spark: Any, catalog: Catalog) -> list[str]:
+    """Create every catalog table in a Spark session's catalog (``database.table``), with
+    the catalog's schema, partition keys and partitions.
+
+    Returns:
+        The qualified names of the tables created.
+    """
+    names = []
+    for db in catalog.databases():
+        spark.sql(f"CREATE DATABASE IF NOT EXISTS `{db.name}`")
+    for table in catalog.tables():
+        cols = [f"`{c.name}` {to_spark(c.type)}" for c in table.columns]
+        cols += [f"`{k.name}` string" for k in table.partition_keys]
+        parts = ""
+        if table.partition_keys:
+            parts = " PARTITIONED BY (" + ", ".join(f"`{k.name}`" for k in table.partition_keys)
+            parts += ")"
+        qualified = f"`{table.database}`.`{table.name}`"
+        spark.sql(f"DROP TABLE IF EXISTS {qualified}")
+        location = table.location if "://" in table.location else Path(table.location).as_uri()
+        spark.sql(
+            f"CREATE TABLE {qualified} ({', '.join(cols)}) USING {table.format}{parts}"
+            f" LOCATION {_spark_lit(location)}"
+        )
+        for part in catalog.partitions(table.database, table.name):
+            spec = ", ".join(
+                f"`{k.name}` = {_spark_lit(v)}"
+                for k, v in zip(table.partition_keys, part.values, strict=True)
+            )
+            spark.sql(f"ALTER TABLE {qualified} ADD IF NOT EXISTS PARTITION ({spec})")
+        names.append(table.qualified_name)
+    return names

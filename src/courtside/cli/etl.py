@@ -1,0 +1,151 @@
+"""``courtside etl``: the de-duplication job, the crawler and the workflow."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from courtside.cli._common import console, print_json, settings
+
+etl_app = typer.Typer(help="Batch jobs on the lake: dedupe, crawl, and the workflow of both.")
+
+Engine = Annotated[
+    str | None, typer.Option("--engine", help="duckdb (default) or spark.", show_default=False)
+]
+Format = Annotated[
+    str | None,
+    typer.Option("--format", help="Output format: parquet (default) or json.", show_default=False),
+]
+Reset = Annotated[
+    bool, typer.Option("--reset-bookmark", help="Reprocess every raw file (full rebuild).")
+]
+Policy = Annotated[
+    str | None,
+    typer.Option(
+        "--policy", help="Schema change policy: log (default) or update.", show_default=False
+    ),
+]
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
+    if value is not None and value not in allowed:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(allowed)}", param_hint=option)
+    return value
+
+
+@etl_app.command("dedupe")
+def dedupe(
+    ctx: typer.Context,
+    engine: Engine = None,
+    format: Format = None,
+    reset_bookmark: Reset = False,
+    wait_s: Annotated[
+        float | None, typer.Option("--wait-s", help="Wait for another run's lock.")
+    ] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Drop duplicate posts by id from raw/ into tweets/year=/month=/day=/ (new files only)."""
+    from courtside.batch.dedupe import run_dedupe
+
+    result = run_dedupe(
+        settings(ctx),
+        engine=_choice(engine, ("duckdb", "spark"), "--engine"),
+        format=_choice(format, ("parquet", "json"), "--format"),
+        reset_bookmark=reset_bookmark,
+        wait_s=wait_s,
+    )
+    if as_json:
+        print_json(
+            {"run_id": result.run_id, "counts": result.counts(), "quarantined": result.quarantined}
+        )
+        return
+    c = result.counts()
+    if not result.files_new:
+        console.print(f"dedupe [{result.run_id}]: nothing new in raw/", highlight=False)
+        return
+    console.print(
+        f"dedupe [{result.run_id}] ({result.engine}, {result.format}): "
+        f"{c['files_processed']} file(s), {c['lines_in']} line(s) in, {c['rows_out']} row(s)"
+        f" in {c['partitions_written']} partition(s), {c['rows_dropped']} dropped",
+        highlight=False,
+    )
+    for path, reason in result.quarantined.items():
+        console.print(f"[yellow]quarantined[/yellow] {path}: {reason}", highlight=False)
+    for path in result.missing:
+        console.print(f"[yellow]vanished before reading[/yellow] {path}", highlight=False)
+
+
+@etl_app.command("crawl")
+def crawl_cmd(
+    ctx: typer.Context,
+    prefix: Annotated[str, typer.Argument(help="Lake prefix to crawl.")] = "tweets",
+    table: Annotated[str | None, typer.Option(help="Table name (default: the prefix).")] = None,
+    database: Annotated[str | None, typer.Option(help="Database (default twitter_nba_db).")] = None,
+    policy: Policy = None,
+    as_json: AsJson = False,
+) -> None:
+    """Infer the schema and partitions of a lake prefix and create or update its table."""
+    from courtside.batch.workflow import run_crawl
+
+    result = run_crawl(
+        settings(ctx),
+        prefix,
+        table=table,
+        database=database,
+        policy=_choice(policy, ("log", "update"), "--policy"),
+    )
+    if as_json:
+        print_json(
+            {
+                "table": f"{result.database}.{result.table}",
+                **result.counts(),
+                "schema_diff": result.schema_diff,
+                "created": result.created,
+            }
+        )
+        return
+    name = f"{result.database}.{result.table}"
+    if result.format is None:
+        console.print(f"crawl: no data files under {result.location}; {name} unchanged")
+        return
+    verb = "created" if result.created else "updated"
+    console.print(
+        f"crawl: {verb} {name} ({result.format}, {result.files} file(s)):"
+        f" +{result.partitions_added} / -{result.partitions_removed} partition(s),"
+        f" {result.partitions_total} in all",
+        highlight=False,
+    )
+    if result.schema_diff:
+        state = "applied" if result.schema_applied else "logged, table kept"
+        console.print(f"[yellow]schema changed ({state})[/yellow]: {result.schema_diff}")
+
+
+@etl_app.command("workflow")
+def workflow(
+    ctx: typer.Context,
+    engine: Engine = None,
+    format: Format = None,
+    reset_bookmark: Reset = False,
+    policy: Policy = None,
+) -> None:
+    """Run dedupe, then crawl tweets/ only if dedupe succeeded (both recorded)."""
+    from courtside.batch.workflow import run_workflow
+
+    result = run_workflow(
+        settings(ctx),
+        engine=_choice(engine, ("duckdb", "spark"), "--engine"),
+        format=_choice(format, ("parquet", "json"), "--format"),
+        reset_bookmark=reset_bookmark,
+        policy=_choice(policy, ("log", "update"), "--policy"),
+    )
+    console.print(
+        f"workflow [{result.run_id}] succeeded: dedupe wrote {result.dedupe.rows_out} row(s),"
+        f" crawl added {result.crawl.partitions_added} partition(s)",
+        highlight=False,
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(etl_app, name="etl")

@@ -1,0 +1,103 @@
+"""``courtside runs``: the run history of jobs, crawlers and workflows."""
+
+from __future__ import annotations
+
+import os
+import socket
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from courtside.cli._common import console, print_json, settings
+
+_STYLE = {"succeeded": "green", "failed": "bold red", "running": "yellow", "skipped": "dim"}
+
+
+def _abandoned(pid: int | None, host: str | None) -> bool:
+    """A run still marked running whose process is gone (killed)."""
+    if pid is None or host != socket.gethostname():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+_KEY_COUNTS = (
+    "rows_out",
+    "files_processed",
+    "files_quarantined",
+    "files_missing",
+    "partitions_written",
+    "partitions_added",
+    "partitions_removed",
+)
+
+
+def _summary(counts: dict[str, int]) -> str:
+    """The few counts that matter most, non-zero only (``--json`` has them all)."""
+    keys = [k for k in _KEY_COUNTS if counts.get(k)] or [k for k, v in counts.items() if v]
+    return " ".join(f"{k}={counts[k]}" for k in keys[:4])
+
+
+def runs(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Show the last N runs.")] = 20,
+    kind: Annotated[str | None, typer.Option(help="Only job, crawler or workflow.")] = None,
+    failed: Annotated[bool, typer.Option("--failed", help="Only failed runs.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List recent runs, newest first; workflow steps are shown under their workflow."""
+    from courtside.runs import RunRecord, RunRecorder
+
+    recorder = RunRecorder(settings(ctx))
+    records = recorder.list(limit=limit, kind=kind, status="failed" if failed else None)
+    if as_json:
+        print_json([r.as_dict() for r in records])
+        return
+    listed = {r.id for r in records}
+    children: dict[str, list[RunRecord]] = {}
+    for r in records:
+        if r.parent_id is not None and r.parent_id in listed:
+            children.setdefault(r.parent_id, []).append(r)
+    table = Table()
+    table.add_column("run", no_wrap=True)
+    table.add_column("kind / name", no_wrap=True)
+    table.add_column("status", no_wrap=True)
+    table.add_column("started (UTC)", no_wrap=True)
+    table.add_column("s", justify="right", no_wrap=True)
+    table.add_column("counts", overflow="fold", min_width=24)
+    table.add_column("error", overflow="fold")
+
+    def add(r: RunRecord, indent: str = "") -> None:
+        status = r.status
+        if status == "running" and _abandoned(r.pid, r.host):
+            status = "abandoned"
+        style = _STYLE.get(status, "red")
+        counts = _summary(r.counts)
+        error = r.error or r.details.get("skipped", "")
+        table.add_row(
+            indent + r.id,
+            escape(f"{r.kind} {r.name}"),
+            f"[{style}]{status.upper() if status == 'failed' else status}[/{style}]",
+            r.started_at.strftime("%m-%d %H:%M:%S"),
+            f"{r.duration_s:.1f}" if r.duration_s is not None else "-",
+            escape(counts),
+            f"[red]{escape(error)}[/red]" if status == "failed" else escape(str(error)),
+        )
+        for child in sorted(children.get(r.id, []), key=lambda c: c.started_at):
+            add(child, indent + "  └ ")
+
+    for r in records:
+        if r.parent_id not in listed:
+            add(r)
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("runs")(runs)
