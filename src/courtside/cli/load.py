@@ -1,0 +1,86 @@
+"""``courtside load``: players_total_tweets/ into the warehouse table."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from courtside.cli._common import console, err_console, print_json, settings
+
+
+def load_cmd(
+    ctx: typer.Context,
+    target: Annotated[
+        str | None,
+        typer.Option(help="duckdb (default), postgres (with a URL) or redshift (--dry-run)."),
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            help="PostgreSQL URL (prefer COURTSIDE_WAREHOUSE__URL: a URL with a password "
+            "on the command line is visible to other users).",
+            show_default=False,
+        ),
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option("--dry-run", help="Change nothing; with --target redshift print the SQL."),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Create playerstotaltweets if missing and load every day of players_total_tweets/,
+    in one transaction (replace-days: exactly the days loaded; truncate: all rows)."""
+    from courtside.warehouse.base import MODES
+    from courtside.warehouse.errors import WarehouseConfigError
+    from courtside.warehouse.loader import load
+
+    if mode is not None and mode not in MODES:
+        raise WarehouseConfigError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    outcome = load(
+        settings(ctx),
+        target=target,
+        url=url,
+        mode=mode,
+        dry_run=dry_run,
+    )
+    if as_json:
+        print_json(outcome.as_dict())
+        return
+    if outcome.statements is not None:
+        sys.stdout.write(outcome.statements)
+        err_console.print(
+            f"{len(outcome.days)} day(s), {outcome.rows} row(s) in the lake; Redshift "
+            "statements written above",
+            highlight=False,
+        )
+        return
+    out = err_console if outcome.dry_run else console
+    if not outcome.days:
+        out.print("nothing to load: no daily output in the lake (run `courtside job daily`)")
+    elif outcome.dry_run:
+        out.print(
+            f"dry run: would load {outcome.rows} row(s) of {len(outcome.days)} day(s) into "
+            f"{outcome.table} on {outcome.warehouse} (mode {outcome.mode})",
+            highlight=False,
+        )
+    elif outcome.stats is not None:
+        s = outcome.stats
+        out.print(
+            f"loaded {s.rows_inserted} row(s) of {len(s.days)} day(s) into {s.table} on "
+            f"{s.target} (mode {s.mode}, {s.rows_deleted} row(s) replaced) in {s.seconds:.2f}s",
+            highlight=False,
+        )
+    if outcome.rejected:
+        err_console.print(
+            f"[yellow]warning:[/yellow] {outcome.rejected} row(s) rejected (player missing or "
+            "over 255 characters, or total out of range); see the run record "
+            f"{outcome.run_id}",
+            highlight=False,
+        )
+
+
+def register(app: typer.Typer) -> None:
+    app.command("load")(load_cmd)

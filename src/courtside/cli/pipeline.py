@@ -1,0 +1,78 @@
+"""``courtside pipeline``: the nightly batch (workflow, daily job, load)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from courtside.cli._common import console, print_json, settings
+
+pipeline_app = typer.Typer(
+    help="Batch pipelines: the nightly workflow, daily job and warehouse load.",
+    no_args_is_help=True,
+)
+
+
+@pipeline_app.command("nightly")
+def nightly(
+    ctx: typer.Context,
+    engine: Annotated[
+        str, typer.Option(help="Engine of the dedupe and daily jobs: duckdb or spark.")
+    ] = "duckdb",
+    target: Annotated[
+        str | None, typer.Option(help="Warehouse: duckdb (default) or postgres.")
+    ] = None,
+    url: Annotated[
+        str | None,
+        typer.Option(help="PostgreSQL URL (or COURTSIDE_WAREHOUSE__URL).", show_default=False),
+    ] = None,
+    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Dedupe and crawl (the workflow), run the daily job for every pending day, then load
+    the warehouse. A failed step stops the rest and says why."""
+    from courtside.job.engines import ENGINES
+    from courtside.job.errors import ParameterError
+    from courtside.pipeline import run_nightly
+    from courtside.warehouse.base import MODES
+
+    if engine not in ENGINES:
+        raise ParameterError(f"--engine must be duckdb or spark, got {engine[:40]!r}")
+    if mode is not None and mode not in MODES:
+        raise ParameterError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    result = run_nightly(
+        settings(ctx),
+        engine=engine,
+        target=target,
+        url=url,
+        mode=mode,
+    )
+    if as_json:
+        print_json(result.as_dict())
+        return
+    ok = Text("ok", style="green")
+    console.print(Text.assemble(ok, f"  workflow (run {result.workflow_run_id})"))
+    days = result.daily.results
+    console.print(
+        Text.assemble(
+            ok,
+            f"  daily job: {len(days)} pending day(s), {result.daily.rows} row(s)"
+            + (f" ({days[0].day} .. {days[-1].day})" if days else ""),
+        )
+    )
+    if result.load is not None:
+        stats = result.load.stats
+        detail = (
+            f"{stats.rows_inserted} row(s) of {len(stats.days)} day(s) into {stats.table} on "
+            f"{stats.target}"
+            if stats
+            else "nothing to load"
+        )
+        console.print(Text.assemble(ok, f"  load: {detail}"))
+    console.print(f"pipeline run {result.run_id} succeeded", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pipeline_app, name="pipeline")

@@ -1,0 +1,339 @@
+"""The daily job: the original Step Functions state machine, run on DuckDB or Spark.
+
+Every execution goes through the same states, each recorded with its status, time and
+duration in the run record (kind ``job``, name ``daily``; ``courtside job history`` and
+``courtside runs`` show them)::
+
+    StartEngine -> GetTable -> [CreateTable] -> RunQuery -> StopEngine -> Succeed
+    any failure ----------------------------------------> StopEngine -> Fail
+
+``GetTable`` looks the output table up in the catalog (and checks that the input
+``tweets`` table is there); ``CreateTable`` runs the create-table HiveQL when it is
+missing; ``RunQuery`` runs the query HiveQL for the day, replacing that day's partition
+of ``players_total_tweets/`` and registering it in the catalog. In a range, the engine is
+kept running between successful days (like an EMR cluster kept alive between steps) and
+stopped after the last one; a failure always stops it and ends the range.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from courtside.catalog.config import catalog_settings
+from courtside.catalog.errors import NoSuchTableError
+from courtside.catalog.store import Catalog, Partition, Table
+from courtside.config import Settings
+from courtside.job.engines import DailyEngine, make_engine
+from courtside.job.errors import DailyJobError, JobError, MissingInputError, QueryFileError
+from courtside.job.hql import (
+    CREATE_TABLE_FILE,
+    QUERY_FILE,
+    load_query,
+    parse_create_table,
+    parse_insert_overwrite,
+    render,
+    split_statements,
+)
+from courtside.job.output import OUTPUT_ZONE, day_dir
+from courtside.job.params import DailyParams, check_location
+from courtside.lake.layout import date_partition, visible_files
+from courtside.runs import FAILED, SUCCEEDED, Run, RunRecord, RunRecorder, scrub
+
+__all__ = [
+    "FAIL",
+    "STATES",
+    "SUCCEED",
+    "DailyBatch",
+    "DailyResult",
+    "history",
+    "run_day",
+    "run_days",
+]
+
+START_ENGINE, GET_TABLE, CREATE_TABLE, RUN_QUERY = (
+    "StartEngine",
+    "GetTable",
+    "CreateTable",
+    "RunQuery",
+)
+STOP_ENGINE, SUCCEED, FAIL = "StopEngine", "Succeed", "Fail"
+STATES = (START_ENGINE, GET_TABLE, CREATE_TABLE, RUN_QUERY, STOP_ENGINE, SUCCEED, FAIL)
+JOB_KIND, JOB_NAME = "job", "daily"
+OUTPUT_TABLE, INPUT_TABLE = "players_total_tweets", "tweets"
+
+
+@dataclass(frozen=True)
+class DailyResult:
+    """The outcome of one execution.
+
+    Attributes:
+        day: The day computed.
+        run_id: The execution's run record.
+        status: ``succeeded`` or ``failed``.
+        engine: ``duckdb`` or ``spark``.
+        rows: Output rows (players) written for the day.
+        created_table: True when this execution created the output table.
+        note: A remark for the user (e.g. why there are zero rows).
+        error: The failure, when it failed.
+        failed_state: The state that failed.
+    """
+
+    day: date
+    run_id: str
+    status: str
+    engine: str
+    rows: int = 0
+    created_table: bool = False
+    note: str | None = None
+    error: str | None = None
+    failed_state: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict."""
+        out = dict(self.__dict__)
+        out["day"] = self.day.isoformat()
+        return out
+
+
+@dataclass
+class DailyBatch:
+    """The executions of a range: results in order, and the days a failure left unrun."""
+
+    results: list[DailyResult] = field(default_factory=list)
+    not_run: list[date] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """True when every day succeeded."""
+        return not self.not_run and all(r.status == SUCCEEDED for r in self.results)
+
+    @property
+    def rows(self) -> int:
+        """Output rows over all days."""
+        return sum(r.rows for r in self.results)
+
+
+class _Machine:
+    """Records each state of one execution as a transition (status, duration)."""
+
+    def __init__(self, run: Run) -> None:
+        self.run = run
+        self.current = START_ENGINE
+
+    @contextmanager
+    def state(self, name: str) -> Iterator[dict[str, Any]]:
+        self.current = name
+        info: dict[str, Any] = {}
+        started = time.perf_counter()
+        try:
+            yield info
+        except BaseException as exc:
+            elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+            error = scrub(f"{type(exc).__name__}: {exc}")[:500]
+            self.run.transition(name, FAILED, duration_ms=elapsed_ms, error=error, **info)
+            raise
+        elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        self.run.transition(name, SUCCEEDED, duration_ms=elapsed_ms, **info)
+
+
+def _input_table(catalog: Catalog, database: str) -> Table:
+    try:
+        return catalog.get_table(database, INPUT_TABLE)
+    except NoSuchTableError:
+        raise MissingInputError(f"{database}.{INPUT_TABLE}") from None
+
+
+def _output_table(catalog: Catalog, params: DailyParams) -> Table | None:
+    try:
+        table = catalog.get_table(params.database, params.table)
+    except NoSuchTableError:
+        return None
+    keys = tuple(k.name for k in table.partition_keys)
+    if (
+        Path(table.location).resolve() != Path(params.location)
+        or table.format != "json"
+        or keys != ("year", "month", "day")
+    ):
+        raise JobError(
+            f"catalog table {table.qualified_name} is not the daily job's output (location "
+            f"{table.location}, format {table.format}, partitions {', '.join(keys) or 'none'});"
+            f" expected {params.location}, json, year/month/day: drop it with the catalog "
+            "commands or fix it"
+        )
+    return table
+
+
+def _one_statement(file: str, values: dict[str, str]) -> str:
+    statements = split_statements(render(load_query(file), values))
+    if len(statements) != 1:
+        raise QueryFileError(f"{file} must hold exactly one statement, found {len(statements)}")
+    return statements[0]
+
+
+def _has_input(table: Table, day: date) -> bool:
+    if "://" in table.location:
+        return True
+    folder = Path(table.location) / date_partition(day.year, day.month, day.day)
+    return bool(visible_files(folder))
+
+
+def run_day(
+    settings: Settings,
+    day: date,
+    *,
+    engine: str | DailyEngine = "duckdb",
+    recorder: RunRecorder | None = None,
+    parent: Run | str | None = None,
+    catalog: Catalog | None = None,
+    keep_engine: bool = False,
+) -> DailyResult:
+    """Run one execution of the state machine for ``day``.
+
+    Args:
+        settings: The home folder.
+        day: The day to compute (a real date; see :mod:`courtside.job.params`).
+        engine: ``duckdb``, ``spark`` or a started or unstarted engine.
+        recorder: Where the execution is recorded (default: the home's run records).
+        parent: The enclosing run (the nightly pipeline's step).
+        catalog: The catalog (default: the home's).
+        keep_engine: Leave the engine running after a success (the next day of a range
+            reuses it); a failure always stops it.
+
+    Raises:
+        DailyJobError: the execution ended in ``Fail`` (its run record has the states).
+    """
+    catalog = catalog or Catalog.open(settings)
+    database = catalog_settings(settings).database
+    lake = settings.lake
+    params = DailyParams(
+        day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake / OUTPUT_ZONE)
+    )
+    eng = make_engine(engine, settings, catalog) if isinstance(engine, str) else engine
+    recorder = recorder or RunRecorder(settings)
+    run_params = {
+        "date": day.isoformat(),
+        "engine": eng.name,
+        "database": database,
+        "table": OUTPUT_TABLE,
+    }
+    with recorder.run(JOB_KIND, JOB_NAME, run_params, parent=parent) as run:
+        machine = _Machine(run)
+        created, rows = False, 0
+        try:
+            with machine.state(START_ENGINE) as info:
+                info["reused"] = not eng.start()
+            with machine.state(GET_TABLE) as info:
+                source = _input_table(catalog, database)
+                table = _output_table(catalog, params)
+                info["found"] = table is not None
+            if table is None:
+                with machine.state(CREATE_TABLE):
+                    ddl = _one_statement(CREATE_TABLE_FILE, params.values())
+                    table, created = catalog.get_or_create_table(parse_create_table(ddl))
+            with machine.state(RUN_QUERY) as info:
+                insert = parse_insert_overwrite(_one_statement(QUERY_FILE, params.values()))
+                if (insert.database, insert.table) != (database, OUTPUT_TABLE):
+                    raise QueryFileError(f"{QUERY_FILE} must write {database}.{OUTPUT_TABLE}")
+                rows = eng.run_insert(insert, [source, table], lake, day)
+                values = (f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}")
+                catalog.add_partitions(
+                    database, OUTPUT_TABLE, [Partition(values, str(day_dir(lake, day)))]
+                )
+                info["rows"] = rows
+            with machine.state(STOP_ENGINE) as info:
+                if keep_engine:
+                    info["kept_running"] = True
+                else:
+                    eng.stop()
+        except Exception as exc:
+            failed = machine.current
+            if failed != STOP_ENGINE:
+                try:
+                    with machine.state(STOP_ENGINE):
+                        eng.stop()
+                except Exception:  # noqa: S110 - recorded as a failed StopEngine already
+                    pass
+            run.transition(FAIL, FAILED, cause=failed)
+            raise DailyJobError(day.isoformat(), failed, run.id, exc) from exc
+        run.transition(SUCCEED)
+        run.set_count("rows", rows)
+        note = None
+        if rows == 0:
+            if _has_input(source, day):
+                note = f"no posts with an Athlete annotation on {day}: zero rows"
+            else:
+                note = f"no data in {INPUT_TABLE}/ for {day}: zero rows"
+            run.detail("note", note)
+    return DailyResult(day, run.id, SUCCEEDED, eng.name, rows, created, note)
+
+
+def run_days(
+    settings: Settings,
+    days: Sequence[date],
+    *,
+    engine: str | DailyEngine = "duckdb",
+    recorder: RunRecorder | None = None,
+    parent: Run | str | None = None,
+    catalog: Catalog | None = None,
+) -> DailyBatch:
+    """Run one execution per day, oldest first, with one engine kept running between
+    successful days. The first failure stops the engine and the range.
+
+    Returns:
+        The results, and the days left unrun after a failure.
+
+    Raises:
+        EngineStartError: for an unknown engine name.
+    """
+    catalog = catalog or Catalog.open(settings)
+    recorder = recorder or RunRecorder(settings)
+    eng = make_engine(engine, settings, catalog) if isinstance(engine, str) else engine
+    ordered = sorted(set(days))
+    batch = DailyBatch()
+    try:
+        for i, day in enumerate(ordered):
+            try:
+                result = run_day(
+                    settings,
+                    day,
+                    engine=eng,
+                    recorder=recorder,
+                    parent=parent,
+                    catalog=catalog,
+                    keep_engine=i < len(ordered) - 1,
+                )
+            except DailyJobError as exc:
+                batch.results.append(
+                    DailyResult(
+                        day,
+                        exc.run_id,
+                        FAILED,
+                        eng.name,
+                        error=str(exc.cause),
+                        failed_state=exc.state,
+                    )
+                )
+                batch.not_run = ordered[i + 1 :]
+                break
+            batch.results.append(result)
+    finally:
+        eng.stop()
+    return batch
+
+
+def history(
+    settings: Settings, *, limit: int = 20, day: date | None = None, status: str | None = None
+) -> list[RunRecord]:
+    """The latest executions of the daily job, newest first (optionally of one day)."""
+    records = RunRecorder(settings).list(
+        kind=JOB_KIND, name=JOB_NAME, status=status, limit=limit if day is None else 100_000
+    )
+    if day is not None:
+        records = [r for r in records if r.params.get("date") == day.isoformat()][:limit]
+    return records

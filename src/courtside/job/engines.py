@@ -1,0 +1,177 @@
+"""The engines of the daily job: a thin strategy around the same HiveQL.
+
+An engine is the "cluster" of the original state machine. The job (``daily.py``) drives
+it through the states; the engine only knows how to start, open a catalog table, run the
+day's ``INSERT OVERWRITE`` and stop:
+
+* ``start()`` starts it (returns False when it was already running, e.g. kept alive
+  between the days of one range); ``stop()`` releases everything it started.
+* ``run_insert(insert, tables, lake, day)`` opens the catalog tables the query uses (as
+  ``database.table``; their files are read only from here on, so unreadable input fails
+  the ``RunQuery`` state), replaces the day's output partition with the query's rows
+  and returns how many rows it wrote. A reader of the lake sees the old day
+  or the new one, never a mix (DuckDB: staged folder swapped in; Spark: Spark's own
+  partition overwrite, during which the day is briefly absent).
+
+The DuckDB engine is here; the Spark engine is in ``spark.py`` (pyspark imported only
+when it starts).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, Protocol
+
+from courtside.catalog.query import duckdb_source
+from courtside.catalog.store import Catalog, Table
+from courtside.config import Settings
+from courtside.job.errors import EngineStartError
+from courtside.job.hql import InsertOverwrite, to_duckdb_select
+from courtside.job.output import new_staging_dir, replace_day
+from courtside.lake.layout import object_name
+
+__all__ = ["ENGINES", "DailyEngine", "DuckDBDailyEngine", "make_engine"]
+
+ENGINES = ("duckdb", "spark")
+
+
+class DailyEngine(Protocol):
+    """An engine of the daily job (see the module docstring)."""
+
+    name: str
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop``."""
+        ...
+
+    def start(self) -> bool:
+        """Start the engine; False when it was already running.
+
+        Raises:
+            EngineStartError: when it cannot start.
+        """
+        ...
+
+    def run_insert(
+        self, insert: InsertOverwrite, tables: Sequence[Table], lake: Path, day: date
+    ) -> int:
+        """Open ``tables``, replace the day's partition with the query's rows; return the
+        row count."""
+        ...
+
+    def stop(self) -> None:
+        """Stop the engine (idempotent)."""
+        ...
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class DuckDBDailyEngine:
+    """Runs the translated query on an in-process DuckDB over the catalog's tables.
+
+    Args:
+        settings: The home folder.
+        catalog: The catalog (default: the home folder's).
+        memory_limit: DuckDB's memory limit (it spills beyond it).
+        threads: Worker threads (default: DuckDB's, one per core).
+    """
+
+    name = "duckdb"
+
+    def __init__(
+        self,
+        settings: Settings,
+        catalog: Catalog | None = None,
+        *,
+        memory_limit: str = "2GB",
+        threads: int | None = None,
+    ) -> None:
+        self.settings = settings
+        self.catalog = catalog or Catalog.open(settings)
+        self.memory_limit = memory_limit
+        self.threads = threads
+        self._con: Any = None
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop``."""
+        return self._con is not None
+
+    def start(self) -> bool:
+        """Open an in-memory DuckDB (tables are opened by ``run_insert``)."""
+        if self._con is not None:
+            return False
+        import duckdb
+
+        config: dict[str, Any] = {"memory_limit": self.memory_limit}
+        if self.threads:
+            config["threads"] = self.threads
+        try:
+            self._con = duckdb.connect(":memory:", config=config)
+        except duckdb.Error as exc:
+            raise EngineStartError(f"DuckDB did not start: {exc}") from None
+        return True
+
+    def run_insert(
+        self, insert: InsertOverwrite, tables: Sequence[Table], lake: Path, day: date
+    ) -> int:
+        """Open ``tables`` as views, write the query's rows as JSON lines into a staged
+        folder and swap it in."""
+        con = self._connection()
+        for table in tables:
+            con.execute(f'CREATE SCHEMA IF NOT EXISTS "{table.database}"')
+            con.execute(
+                f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
+                f" SELECT * FROM {duckdb_source(table)}"
+            )
+        select = to_duckdb_select(insert.select)
+        staged = new_staging_dir(lake)
+        try:
+            path = staged / object_name("players_total_tweets", ".json")
+            row = con.execute(f"COPY ({select}) TO {_lit(str(path))} (FORMAT json)").fetchone()
+            rows = int(row[0]) if row else 0
+            if rows == 0:
+                path.unlink(missing_ok=True)
+            else:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+            replace_day(lake, day, staged)
+        finally:
+            shutil.rmtree(staged, ignore_errors=True)
+        return rows
+
+    def stop(self) -> None:
+        """Close the connection."""
+        con, self._con = self._con, None
+        if con is not None:
+            con.close()
+
+    def _connection(self) -> Any:
+        if self._con is None:
+            raise EngineStartError("the DuckDB engine is not running")
+        return self._con
+
+
+def make_engine(name: str, settings: Settings, catalog: Catalog | None = None) -> DailyEngine:
+    """The engine called ``name`` (``duckdb`` or ``spark``), not started yet.
+
+    Raises:
+        EngineStartError: for an unknown name.
+    """
+    if name == "duckdb":
+        return DuckDBDailyEngine(settings, catalog)
+    if name == "spark":
+        from courtside.job.spark import SparkDailyEngine
+
+        return SparkDailyEngine(settings, catalog)
+    raise EngineStartError(f"unknown engine {name[:40]!r} (use {' or '.join(ENGINES)})")

@@ -1,0 +1,219 @@
+"""The warehouse contract: one table, ``playerstotaltweets``, loaded atomically.
+
+A *warehouse backend* (``duckdb.py``: a DuckDB file, the embedded default;
+``postgres.py``: PostgreSQL by URL) implements :class:`Warehouse`. Every backend gives
+the same guarantees:
+
+* :meth:`Warehouse.load` runs in **one transaction**: it creates the table when it is
+  missing, checks its schema, deletes what the insert mode replaces (``truncate``: every
+  row; ``replace-days``: exactly the rows of the days being loaded) and inserts the new
+  rows, then commits. If anything fails, the transaction is rolled back and the table is
+  exactly as it was: never half loaded, never emptied. Loading the same rows twice gives
+  the same table (idempotent).
+* A table that exists with other columns, types or nullability raises
+  :class:`~courtside.warehouse.errors.SchemaMismatchError` before anything changes.
+* :class:`~courtside.warehouse.errors.WarehouseUnavailableError` (transient) means the
+  server could not be reached or was busy: nothing changed, retry later. Other
+  :class:`~courtside.warehouse.errors.WarehouseError` are terminal.
+* :meth:`Warehouse.query` runs read-only and returns at most ``max_rows`` rows.
+* Nothing a backend raises or logs contains a password: :meth:`Warehouse.describe` is
+  the safe way to name the target.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from types import TracebackType
+from typing import Any, ClassVar
+
+import pyarrow as pa
+
+from courtside.warehouse.config import IDENTIFIER_PATTERN, LoadMode
+from courtside.warehouse.errors import SchemaMismatchError, WarehouseConfigError
+
+__all__ = [
+    "COLUMNS",
+    "MODES",
+    "PLAYER_MAX_CHARS",
+    "ROWS_SCHEMA",
+    "Column",
+    "LoadStats",
+    "QueryResult",
+    "Warehouse",
+    "check_schema",
+    "check_table_name",
+    "create_table_sql",
+]
+
+MODES: tuple[LoadMode, ...] = ("truncate", "replace-days")
+PLAYER_MAX_CHARS = 255
+_IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
+
+
+@dataclass(frozen=True)
+class Column:
+    """One warehouse column: its name, SQL type and whether it is ``not null``."""
+
+    name: str
+    sql_type: str
+    not_null: bool = True
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.sql_type}{' not null' if self.not_null else ''}"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("year", "integer"),
+    Column("month", "integer"),
+    Column("day", "integer"),
+    Column("player", f"varchar({PLAYER_MAX_CHARS})"),
+    Column("total", "integer"),
+)
+ROWS_SCHEMA = pa.schema(
+    [
+        pa.field("year", pa.int32(), nullable=False),
+        pa.field("month", pa.int32(), nullable=False),
+        pa.field("day", pa.int32(), nullable=False),
+        pa.field("player", pa.string(), nullable=False),
+        pa.field("total", pa.int32(), nullable=False),
+    ]
+)
+
+
+def check_table_name(name: str) -> str:
+    """Return ``name`` if it is a plain lowercase SQL identifier.
+
+    Raises:
+        WarehouseConfigError: for anything else (quotes, dots, spaces, ...).
+    """
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        raise WarehouseConfigError(
+            f"invalid warehouse table name {name[:80]!r}: use lowercase letters, digits "
+            "and '_' (starting with a letter or '_')"
+        )
+    return name
+
+
+def create_table_sql(table: str) -> str:
+    """``CREATE TABLE IF NOT EXISTS`` for the warehouse table (same text on every backend)."""
+    cols = ",\n    ".join(str(c) for c in COLUMNS)
+    return f"CREATE TABLE IF NOT EXISTS {check_table_name(table)} (\n    {cols}\n)"
+
+
+def check_schema(table: str, found: Sequence[Column]) -> None:
+    """Compare a table's columns (in order, types normalised by the backend) with
+    :data:`COLUMNS`.
+
+    Raises:
+        SchemaMismatchError: naming both schemas when they differ.
+    """
+    if tuple(found) != COLUMNS:
+        raise SchemaMismatchError(table, [str(c) for c in COLUMNS], [str(c) for c in found])
+
+
+@dataclass(frozen=True)
+class LoadStats:
+    """What one load did.
+
+    Attributes:
+        target: The backend's safe description (no password).
+        table: The table loaded.
+        mode: The insert mode.
+        days: The days loaded (replaced in ``replace-days`` mode).
+        rows_deleted: Rows removed by the insert mode.
+        rows_inserted: Rows inserted.
+        seconds: Wall time of the transaction.
+    """
+
+    target: str
+    table: str
+    mode: LoadMode
+    days: tuple[date, ...]
+    rows_deleted: int
+    rows_inserted: int
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict."""
+        return {
+            "target": self.target,
+            "table": self.table,
+            "mode": self.mode,
+            "days": [d.isoformat() for d in self.days],
+            "rows_deleted": self.rows_deleted,
+            "rows_inserted": self.rows_inserted,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Rows of a read-only query: column names, rows, and whether ``max_rows`` cut them."""
+
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+    truncated: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+class Warehouse(ABC):
+    """A warehouse backend (see the module docstring for the contract).
+
+    Use as a context manager; :meth:`close` releases the connection.
+    """
+
+    kind: ClassVar[str]
+
+    def __init__(self, table: str = "playerstotaltweets") -> None:
+        self.table = check_table_name(table)
+
+    @abstractmethod
+    def describe(self) -> str:
+        """The target, safe to print and record (never a password)."""
+
+    @abstractmethod
+    def load(self, rows: pa.Table, days: Sequence[date], mode: LoadMode) -> LoadStats:
+        """Load ``rows`` (schema :data:`ROWS_SCHEMA`) in one transaction.
+
+        Args:
+            rows: The rows to insert; every row's day must be in ``days``.
+            days: The days being loaded (deleted first in ``replace-days`` mode).
+            mode: ``truncate`` or ``replace-days``.
+
+        Raises:
+            SchemaMismatchError: the table exists with another schema (nothing changed).
+            WarehouseUnavailableError: the target cannot be reached (nothing changed).
+            LoadError: the load failed and was rolled back.
+        """
+
+    @abstractmethod
+    def query(self, sql: str, *, max_rows: int = 1000) -> QueryResult:
+        """Run one read-only statement and return at most ``max_rows`` rows.
+
+        Raises:
+            QueryError: the statement failed (or tried to write).
+            WarehouseUnavailableError: the target cannot be reached.
+        """
+
+    @abstractmethod
+    def columns(self) -> list[Column] | None:
+        """The table's columns (types normalised like :data:`COLUMNS`), ``None`` when the
+        table does not exist."""
+
+    def close(self) -> None:  # noqa: B027 - backends without a connection keep this no-op
+        """Release the connection (idempotent)."""
+
+    def __enter__(self) -> Warehouse:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,177 @@
+"""The embedded warehouse: a DuckDB file (default ``<home>/warehouse.duckdb``).
+
+The file is opened per operation (read-write for a load, read-only for a query) so that
+other processes (the dashboard) can read it between loads: DuckDB allows one writing
+process or several reading ones.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from courtside.warehouse.base import (
+    PLAYER_MAX_CHARS,
+    Column,
+    LoadStats,
+    QueryResult,
+    Warehouse,
+    check_schema,
+    create_table_sql,
+)
+from courtside.warehouse.config import LoadMode
+from courtside.warehouse.errors import (
+    LoadError,
+    QueryError,
+    WarehouseConfigError,
+    WarehouseUnavailableError,
+)
+
+__all__ = ["DuckDBWarehouse"]
+
+_TYPES = {"INTEGER": "integer", "VARCHAR": f"varchar({PLAYER_MAX_CHARS})"}
+
+
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:  # the transaction is already gone; closing discards it anyway
+        pass
+
+
+def _days_table(days: Sequence[date]) -> pa.Table:
+    return pa.table(
+        {
+            "year": pa.array([d.year for d in days], pa.int32()),
+            "month": pa.array([d.month for d in days], pa.int32()),
+            "day": pa.array([d.day for d in days], pa.int32()),
+        }
+    )
+
+
+class DuckDBWarehouse(Warehouse):
+    """A DuckDB file as the warehouse.
+
+    Args:
+        path: The database file (created by the first load).
+        table: The warehouse table.
+    """
+
+    kind = "duckdb"
+
+    def __init__(self, path: Path, table: str = "playerstotaltweets") -> None:
+        super().__init__(table)
+        self.path = Path(path)
+
+    def describe(self) -> str:
+        """``duckdb:<path>``."""
+        return f"duckdb:{self.path}"
+
+    def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
+        if read_only and not self.path.exists():
+            raise WarehouseConfigError(
+                f"no DuckDB warehouse at {self.path} yet: run `courtside load` first"
+            )
+        if not read_only:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            return duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            raise WarehouseUnavailableError(
+                f"cannot open the DuckDB warehouse {self.path}: {exc} (another process may "
+                "be writing it; retry later)"
+            ) from None
+        except duckdb.Error as exc:
+            raise WarehouseConfigError(
+                f"cannot open the DuckDB warehouse {self.path}: {exc}"
+            ) from None
+
+    def _columns(self, con: duckdb.DuckDBPyConnection) -> list[Column] | None:
+        rows = con.execute(
+            "SELECT column_name, data_type, is_nullable FROM information_schema.columns"
+            " WHERE table_schema = 'main' AND table_name = ? ORDER BY ordinal_position",
+            [self.table],
+        ).fetchall()
+        if not rows:
+            return None
+        return [
+            Column(str(name), _TYPES.get(str(dtype), str(dtype).lower()), nullable == "NO")
+            for name, dtype, nullable in rows
+        ]
+
+    def columns(self) -> list[Column] | None:
+        """The table's columns, ``None`` when the file or the table does not exist."""
+        if not self.path.exists():
+            return None
+        con = self._connect(read_only=True)
+        try:
+            return self._columns(con)
+        finally:
+            con.close()
+
+    def load(self, rows: pa.Table, days: Sequence[date], mode: LoadMode) -> LoadStats:
+        """Load ``rows`` in one transaction (see :meth:`Warehouse.load`)."""
+        started = time.perf_counter()
+        con = self._connect(read_only=False)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                con.execute(create_table_sql(self.table))
+                found = self._columns(con)
+                check_schema(self.table, found or [])
+                if mode == "truncate":
+                    deleted = con.execute(f"DELETE FROM {self.table}").fetchone()
+                else:
+                    con.register("_courtside_days", _days_table(days))
+                    deleted = con.execute(
+                        f"DELETE FROM {self.table} AS t WHERE EXISTS (SELECT 1 FROM"
+                        " _courtside_days AS d WHERE d.year = t.year AND d.month = t.month"
+                        " AND d.day = t.day)"
+                    ).fetchone()
+                con.register("_courtside_rows", rows)
+                con.execute(
+                    f"INSERT INTO {self.table} (year, month, day, player, total)"
+                    " SELECT year, month, day, player, total FROM _courtside_rows"
+                )
+                con.execute("COMMIT")
+            except duckdb.Error as exc:
+                _rollback(con)
+                raise LoadError(f"load into {self.describe()} failed, rolled back: {exc}") from None
+            except BaseException:
+                _rollback(con)
+                raise
+        finally:
+            con.close()
+        return LoadStats(
+            target=self.describe(),
+            table=self.table,
+            mode=mode,
+            days=tuple(days),
+            rows_deleted=int(deleted[0]) if deleted else 0,
+            rows_inserted=rows.num_rows,
+            seconds=time.perf_counter() - started,
+        )
+
+    def query(self, sql: str, *, max_rows: int = 1000) -> QueryResult:
+        """Run ``sql`` on a read-only connection."""
+        con = self._connect(read_only=True)
+        try:
+            cur = con.execute(sql)
+            if cur.description is None:
+                return QueryResult(columns=[], rows=[])
+            columns = [d[0] for d in cur.description]
+            fetched = cur.fetchmany(max_rows + 1)
+        except duckdb.Error as exc:
+            raise QueryError(f"query failed on {self.describe()}: {exc}") from None
+        finally:
+            con.close()
+        return QueryResult(
+            columns=columns,
+            rows=[tuple(r) for r in fetched[:max_rows]],
+            truncated=len(fetched) > max_rows,
+        )
