@@ -8,10 +8,48 @@ from courtside._model import Section
 
 
 class DetectSettings(Section):
-    """Event-time settings; defaults are the original application's."""
+    """Event-time settings; defaults are the original application's.
 
-    window_s: float = Field(default=60.0, gt=0)
+    Attributes:
+        window_s: Tumbling window size, aligned to the epoch.
+        lateness_s: Allowed lateness: a fired window re-fires for records arriving until
+            the watermark passes its end plus this.
+        out_of_orderness_s: Bound of the watermark (largest event time minus this, minus 1 ms).
+        idleness_s: After this much wall-clock silence on ``tweets`` the input counts as
+            idle and no longer holds the watermark back (see ``detect.embedded``).
+        min_count: A window alerts when it holds at least this many cross-team posts.
+        group: Consumer group name of the embedded engine (also names its checkpoint).
+        checkpoint_interval_s: Longest wall-clock time between two checkpoints.
+        checkpoint_records: Most input records between two checkpoints.
+        poll_records: Records read from a stream per poll.
+    """
+
+    window_s: float = Field(default=60.0, ge=0.001)
     lateness_s: float = Field(default=30.0, ge=0)
     out_of_orderness_s: float = Field(default=20.0, ge=0)
     idleness_s: float = Field(default=90.0, gt=0)
     min_count: int = Field(default=2, ge=1)
+    group: str = Field(default="detect", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    checkpoint_interval_s: float = Field(default=2.0, gt=0)
+    checkpoint_records: int = Field(default=50_000, ge=1)
+    poll_records: int = Field(default=5000, ge=1, le=100_000)
+
+    @property
+    def window_ms(self) -> int:
+        """Window size in milliseconds."""
+        return int(round(self.window_s * 1000))
+
+    @property
+    def lateness_ms(self) -> int:
+        """Allowed lateness in milliseconds."""
+        return int(round(self.lateness_s * 1000))
+
+    @property
+    def out_of_orderness_ms(self) -> int:
+        """Out-of-orderness bound in milliseconds."""
+        return int(round(self.out_of_orderness_s * 1000))
+
+    @property
+    def idleness_ms(self) -> int:
+        """Idleness timeout in milliseconds."""
+        return int(round(self.idleness_s * 1000))

@@ -1,0 +1,82 @@
+"""``courtside control``: the control table (teams whose posts are not checked)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from courtside.cli._common import console, print_json, settings
+from courtside.reference.control import ControlChangeResult, ControlTable, check_team
+from courtside.reference.players import load_players
+
+control_app = typer.Typer(
+    help="The control table: allow (do not check) or deny a team; every change is also "
+    "appended to the control stream as a DynamoDB-stream-shaped event.",
+    no_args_is_help=True,
+)
+
+_Team = Annotated[str, typer.Argument(help="Team name as in the players table.")]
+_Any = Annotated[
+    bool, typer.Option("--any-team", help="Accept a team that is not in the players table.")
+]
+
+
+def _show(result: ControlChangeResult) -> None:
+    if result.event_name is None:
+        console.print(f"{result.team}: unchanged", highlight=False)
+    else:
+        console.print(
+            f"{result.team}: {result.event_name} (control seq {result.stream_seq})",
+            highlight=False,
+        )
+
+
+def _team(ctx: typer.Context, team: str, any_team: bool) -> str:
+    cfg = settings(ctx)
+    return check_team(team, None if any_team else load_players(cfg.home))
+
+
+@control_app.command("allow")
+def allow(ctx: typer.Context, team: _Team, any_team: _Any = False) -> None:
+    """Allow TEAM: its posts are not checked for tampering."""
+    name = _team(ctx, team, any_team)
+    with ControlTable(settings(ctx)) as table:
+        _show(table.allow(name))
+
+
+@control_app.command("deny")
+def deny(ctx: typer.Context, team: _Team, any_team: _Any = False) -> None:
+    """Deny TEAM: its posts are checked."""
+    name = _team(ctx, team, any_team)
+    with ControlTable(settings(ctx)) as table:
+        _show(table.deny(name))
+
+
+@control_app.command("remove")
+def remove(ctx: typer.Context, team: _Team) -> None:
+    """Remove TEAM's row: its posts are checked."""
+    with ControlTable(settings(ctx)) as table:
+        _show(table.remove(team))
+
+
+@control_app.command("list")
+def list_(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Show the control table."""
+    with ControlTable(settings(ctx)) as table:
+        rows = table.entries()
+    if as_json:
+        print_json([{"team": t, "allowed": a} for t, a in rows])
+        return
+    out = Table("team", "allowed", title="control")
+    for team, allowed in rows:
+        out.add_row(team, "yes" if allowed else "no")
+    console.print(out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(control_app, name="control")

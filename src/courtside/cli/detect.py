@@ -1,0 +1,146 @@
+"""``courtside detect``: tampering detection (the original's Flink application)."""
+
+from __future__ import annotations
+
+import shutil
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+from pydantic import ValidationError
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+from courtside.cli._common import console, err_console, print_json, settings
+from courtside.config import Settings
+from courtside.detect.config import DetectSettings
+from courtside.errors import ConfigError
+
+
+class Engine(StrEnum):
+    """Detector engines."""
+
+    embedded = "embedded"
+    flink = "flink"
+
+
+def _with_overrides(base: Settings, overrides: dict[str, object]) -> Settings:
+    values = {k: v for k, v in overrides.items() if v is not None}
+    if not values:
+        return base
+    try:
+        section = DetectSettings.model_validate(base.detect.model_dump() | values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise ConfigError(
+            f"invalid option --{str(err['loc'][0]).replace('_', '-')}: {err['msg']}"
+        ) from None
+    return base.model_copy(update={"detect": section})
+
+
+def detect(
+    ctx: typer.Context,
+    engine: Annotated[Engine, typer.Option(help="Event-time engine.")] = Engine.embedded,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once",
+            help="Process what is on the streams, fire every open window (end of input) and exit.",
+        ),
+    ] = False,
+    window_s: Annotated[float | None, typer.Option(help="Tumbling window (s, default 60).")] = None,
+    lateness_s: Annotated[
+        float | None, typer.Option(help="Allowed lateness (s, default 30).")
+    ] = None,
+    out_of_orderness_s: Annotated[
+        float | None, typer.Option(help="Watermark out-of-orderness bound (s, default 20).")
+    ] = None,
+    idleness_s: Annotated[
+        float | None, typer.Option(help="Input idleness timeout (s, default 90).")
+    ] = None,
+    min_count: Annotated[
+        int | None, typer.Option(help="Cross-team posts in a window for an alert (default 2).")
+    ] = None,
+    group: Annotated[str | None, typer.Option(help="Consumer group (default detect).")] = None,
+    checkpoint_records: Annotated[
+        int | None, typer.Option(help="Embedded: most records between checkpoints.")
+    ] = None,
+    checkpoint_interval_s: Annotated[
+        float | None, typer.Option(help="Embedded: longest time between checkpoints (s).")
+    ] = None,
+    parallelism: Annotated[int, typer.Option(min=1, help="Flink: job parallelism.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Watch the tweets stream for tampering: alerts to the alerts stream, late events and
+    evaluated tweets to the lake (flink-late-events/, flink-all-tweets/).
+
+    Without --once it follows the streams until Ctrl-C or SIGTERM (checkpointing first).
+    """
+    cfg = _with_overrides(
+        settings(ctx),
+        {
+            "window_s": window_s,
+            "lateness_s": lateness_s,
+            "out_of_orderness_s": out_of_orderness_s,
+            "idleness_s": idleness_s,
+            "min_count": min_count,
+            "group": group,
+            "checkpoint_records": checkpoint_records,
+            "checkpoint_interval_s": checkpoint_interval_s,
+        },
+    )
+    if engine is Engine.flink:
+        from courtside.detect.flink_runner import run_flink
+
+        try:
+            import pyflink  # noqa: F401
+        except ImportError:
+            raise ConfigError(
+                "the flink engine needs PyFlink: pip install 'courtside[flink]' (and Java 17)"
+            ) from None
+        if shutil.which("java") is None:
+            raise ConfigError("the flink engine needs Java 17: no 'java' on PATH")
+        report = run_flink(cfg, once=once, parallelism=parallelism)
+    else:
+        from courtside.detect.embedded import run_embedded
+        from courtside.home import open_stream
+
+        total = 0
+        if once:
+            with open_stream(cfg) as backend:
+                total = max(
+                    0, backend.last_seq("tweets") - backend.committed("tweets", cfg.detect.group)
+                )
+        progress = Progress(
+            "[progress.description]{task.description}",
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=as_json or not once or total < 50_000,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("detecting", total=total)
+            report = run_embedded(
+                cfg,
+                once=once,
+                handle_signals=True,
+                on_progress=lambda n: progress.advance(task, n),
+            )
+    if as_json:
+        print_json(report.as_dict())
+        return
+    console.print(
+        f"{report.engine}: {report.tweets} tweets, {report.evaluated} evaluated, "
+        f"{report.alerts} alerts, {report.updates} updates, {report.late} late, "
+        f"{report.allowed_skipped} of allowed teams, {report.skipped} not about players, "
+        f"{report.errors} bad; "
+        f"watermark {report.watermark or '-'}; tweets seq {report.tweets_seq}",
+        highlight=False,
+    )
+    for code, n in sorted((report.skipped_by_reason | report.errors_by_code).items()):
+        console.print(f"  {code}: {n}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("detect")(detect)
