@@ -18,6 +18,8 @@ from typing import Any
 from pydantic import Field, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from courtside.batch.config import BatchSettings
+from courtside.catalog.config import CatalogSettings
 from courtside.collect.config import BlueskySettings, XSettings
 from courtside.deliver.config import DeliverSettings
 from courtside.detect.config import DetectSettings
@@ -55,6 +57,8 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     warehouse: WarehouseSettings = WarehouseSettings()
     up: UpSettings = UpSettings()
+    batch: BatchSettings = BatchSettings()
+    catalog: CatalogSettings = CatalogSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -31,15 +31,46 @@ def demo(
         say=(lambda _: None) if as_json else (lambda m: console.print(f"• {m}")),
     )
     if as_json:
-        print_json({"steps": report.steps, "zones": report.zones, "seconds": report.seconds})
+        print_json(
+            {
+                "steps": report.steps,
+                "zones": report.zones,
+                "alerts": report.alerts,
+                "top_players": report.top_players,
+                "seconds": report.seconds,
+            }
+        )
         return
     table = Table("zone", "files", "records", "MiB", title=f"lake at {cfg.lake}")
     for zone, c in report.zones.items():
         table.add_row(zone, str(c["files"]), f"{c['records']:,}", f"{c['bytes'] / 2**20:.1f}")
     console.print(table)
+    top = Table("player", "posts", title="top players (warehouse playerstotaltweets)")
+    for player, total in report.top_players:
+        top.add_row(player, f"{total:,}")
+    console.print(top)
+    alerts = Table(
+        "team",
+        "addressed player",
+        "posts",
+        "from",
+        "window (UTC)",
+        title=f"{len(report.alerts)} tampering alerts",
+    )
+    for a in report.alerts[:15]:
+        alerts.add_row(
+            str(a.get("team")),
+            str(a.get("tamperingPlayer")),
+            str(a.get("total")),
+            ", ".join(map(str, a.get("players", []))),
+            f"{a.get('window_start')} - {a.get('window_end')}",
+        )
+    console.print(alerts)
     console.print(
-        f"done in {report.seconds:.1f}s. Next: `courtside --home {cfg.home} streams` "
-        "to see the streams, or look at the lake folder above."
+        f"done in {report.seconds:.1f}s. Open the dashboard with "
+        f"`courtside --home {cfg.home} dashboard` (http://127.0.0.1:8501); query the lake "
+        f'with `courtside --home {cfg.home} sql "SELECT count(*) FROM twitter_nba_db.tweets"`.',
+        highlight=False,
     )
 
 

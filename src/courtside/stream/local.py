@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from courtside._sqlite import set_wal
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import (
     KNOWN_STREAMS,
@@ -65,7 +66,7 @@ class LocalStream(StreamBackend):
                 isolation_level=None,
                 check_same_thread=False,
             )
-            self._db.execute("PRAGMA journal_mode=WAL")
+            set_wal(self._db)
             self._db.execute(f"PRAGMA synchronous={self.settings.synchronous.upper()}")
             # Fewer, larger checkpoints: appends of big batches stay fast as the file grows.
             self._db.execute("PRAGMA wal_autocheckpoint=16384")
