@@ -39,7 +39,17 @@ def test_help_is_instant_and_lists_commands(tmp_path: Path) -> None:
     out = proc.stdout.decode()
     for command in ("init", "generate", "deliver", "streams", "players"):
         assert command in out
-    assert "pyspark" not in sys.modules and "pyflink" not in sys.modules
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, courtside.cli; "
+            "print(sorted(m for m in ('pyspark', 'pyflink', 'streamlit') if m in sys.modules))",
+        ],
+        capture_output=True,
+        check=True,
+    )
+    assert probe.stdout.strip() == b"[]", "heavy engines must load only in their commands"
 
 
 def test_generate_put_deliver_tail(tmp_path: Path) -> None:
