@@ -27,6 +27,29 @@ _TEMPLATE = """\
 
 [x]
 # bearer_token = "..."       # or X_BEARER_TOKEN
+# base_url = "https://api.x.com"
+# rule_value = "nba"
+# stall_timeout_s = 20.0
+
+[bluesky]
+# url = "wss://jetstream2.us-east.bsky.network/subscribe"
+# keywords = ["nba"]
+# langs = []
+# rewind_s = 5.0
+
+[warehouse]
+# url = "postgresql://user@127.0.0.1:5432/analytics"   # default: <home>/warehouse.duckdb
+
+[up]
+# enable_data_collection = true
+# collector_source = "synthetic"   # x | bluesky | synthetic
+# enable_delivery = true
+# enable_kinesis_data_analytics = true
+# enable_glue_etl = true
+# enable_step_functions = true
+# enable_redshift = true
+# enable_quicksight = true
+# nightly_interval_s = 3600
 """
 
 

@@ -117,7 +117,7 @@ class Generator:
         self._langs = [lang for lang, _ in vocab.LANGS]
         self._lang_weights = [w for _, w in vocab.LANGS]
         self._fans = [
-            (f"{a}_{b}{n}", vocab.LOCATIONS[(i * 7 + n) % len(vocab.LOCATIONS)])
+            (f"{a}_{b}{n}", vocab.LOCATIONS[(i * 11 + n) % len(vocab.LOCATIONS)])
             for i, (a, b) in enumerate((a, b) for a in vocab.FAN_FIRST for b in vocab.FAN_SECOND)
             for n in (1, 23)
         ]
