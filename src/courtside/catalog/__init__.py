@@ -12,8 +12,7 @@ Public API for other stages::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from courtside._lazy import lazy_getattr
 
 # Imported lazily: courtside.config imports this package's config module while it is
 # itself being imported, so this package must not import courtside.config eagerly.
@@ -39,7 +38,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

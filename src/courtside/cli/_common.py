@@ -11,6 +11,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from courtside.config import Settings, load_settings
 
@@ -64,3 +65,24 @@ def setup_logging(verbose: int, debug: bool) -> None:
         stream=sys.stderr,
         force=True,
     )
+
+
+def progress_bar(enabled: bool) -> Progress:
+    """A transient progress bar on stderr (description, bar, done/total, time left)."""
+    return Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not enabled,
+        transient=True,
+    )
+
+
+def stream_backlog(cfg: Settings, stream: str, group: str) -> int:
+    """Records of ``stream`` after ``group``'s committed position (for a progress total)."""
+    from courtside.home import open_stream
+
+    with open_stream(cfg) as backend:
+        return max(0, backend.last_seq(stream) - backend.committed(stream, group))

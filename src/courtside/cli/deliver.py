@@ -6,13 +6,11 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import console, print_json, progress_bar, settings, stream_backlog
 from courtside.deliver import deliver as run_delivery
 from courtside.deliver.config import DeliverSettings
 from courtside.errors import ConfigError
-from courtside.home import open_stream
 
 
 def deliver(
@@ -51,20 +49,8 @@ def deliver(
             err = exc.errors()[0]
             raise ConfigError(f"invalid option {err['loc'][0]}: {err['msg']}") from None
         cfg = base.model_copy(update={"deliver": section})
-    total = 0
-    if once:
-        with open_stream(cfg) as backend:
-            committed = backend.committed("tweets", cfg.deliver.group)
-            total = max(0, backend.last_seq("tweets") - committed)
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=as_json or not once or total < 10_000,
-        transient=True,
-    )
+    total = stream_backlog(cfg, "tweets", cfg.deliver.group) if once else 0
+    progress = progress_bar(not as_json and once and total >= 10_000)
     with progress:
         task = progress.add_task("delivering", total=total)
         report = run_delivery(

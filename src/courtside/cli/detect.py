@@ -8,9 +8,8 @@ from typing import Annotated
 
 import typer
 from pydantic import ValidationError
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import console, print_json, progress_bar, settings, stream_backlog
 from courtside.config import Settings
 from courtside.detect.config import DetectSettings
 from courtside.errors import ConfigError
@@ -102,23 +101,9 @@ def detect(
         report = run_flink(cfg, once=once, parallelism=parallelism)
     else:
         from courtside.detect.embedded import run_embedded
-        from courtside.home import open_stream
 
-        total = 0
-        if once:
-            with open_stream(cfg) as backend:
-                total = max(
-                    0, backend.last_seq("tweets") - backend.committed("tweets", cfg.detect.group)
-                )
-        progress = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-            console=err_console,
-            disable=as_json or not once or total < 50_000,
-            transient=True,
-        )
+        total = stream_backlog(cfg, "tweets", cfg.detect.group) if once else 0
+        progress = progress_bar(not as_json and once and total >= 50_000)
         with progress:
             task = progress.add_task("detecting", total=total)
             report = run_embedded(

@@ -6,8 +6,7 @@ itself being imported, so this package must not import ``courtside.config`` eage
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from courtside._lazy import lazy_getattr
 
 _EXPORTS = {
     "Delivery": "courtside.deliver.service",
@@ -22,7 +21,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -7,8 +7,7 @@ Names are imported lazily so that ``courtside --help`` (whose commands import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from courtside._lazy import lazy_getattr
 
 _EXPORTS = {
     "STATES": "courtside.job.daily",
@@ -31,7 +30,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

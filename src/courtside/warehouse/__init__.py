@@ -8,8 +8,7 @@ itself being imported, so this package must not import ``courtside.config`` eage
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from courtside._lazy import lazy_getattr
 
 _EXPORTS = {
     "COLUMNS": "courtside.warehouse.base",
@@ -30,7 +29,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
