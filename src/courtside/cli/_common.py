@@ -15,7 +15,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemaining
 
 from courtside.config import Settings, load_settings
 
-console = Console()
+# Piped output gets wide tables instead of an 80-column squeeze with ellipses.
+console = Console(width=None if sys.stdout.isatty() else 160)
 err_console = Console(stderr=True)
 
 
