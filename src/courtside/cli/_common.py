@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
 from courtside.config import Settings, load_settings
+from courtside.errors import ConfigError
 
 # Piped output gets wide tables instead of an 80-column squeeze with ellipses.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -87,3 +89,23 @@ def stream_backlog(cfg: Settings, stream: str, group: str) -> int:
 
     with open_stream(cfg) as backend:
         return max(0, backend.last_seq(stream) - backend.committed(stream, group))
+
+
+def with_options(cfg: Settings, section: str, options: dict[str, Any]) -> Settings:
+    """``cfg`` with the command-line ``options`` (``None`` means "not given") applied to
+    one config section, validated like the config file.
+
+    Raises:
+        ConfigError: naming the option (as ``--flag``) and what is wrong with it.
+    """
+    changes = {k: v for k, v in options.items() if v is not None}
+    if not changes:
+        return cfg
+    current = getattr(cfg, section)
+    try:
+        updated = type(current).model_validate(current.model_dump() | changes)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        flag = "--" + str(err["loc"][0]).replace("_", "-")
+        raise ConfigError(f"invalid option {flag}: {err['msg']}") from None
+    return cfg.model_copy(update={section: updated})

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from rich.table import Table
 from typer.core import TyperGroup
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import console, print_json, settings, with_options
 from courtside.config import Settings
 from courtside.errors import ConfigError
 
@@ -54,18 +53,6 @@ collect_app = typer.Typer(
 )
 rules_app = typer.Typer(help="Manage the X filtered-stream rules (needs X_BEARER_TOKEN).")
 collect_app.add_typer(rules_app, name="x-rules")
-
-
-def _with_section(cfg: Settings, name: str, changes: dict[str, Any]) -> Settings:
-    if not changes:
-        return cfg
-    section = getattr(cfg, name)
-    try:
-        updated = type(section).model_validate(section.model_dump() | changes)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(f"invalid option {err['loc'][0]}: {err['msg']}") from None
-    return cfg.model_copy(update={name: updated})
 
 
 @collect_app.callback()
@@ -121,7 +108,7 @@ def collect(
         changes["keywords"] = keyword
     if lang:
         changes["langs"] = lang
-    cfg = _with_section(cfg, "bluesky", changes)
+    cfg = with_options(cfg, "bluesky", changes)
     collector = _collector(cfg, source, files, speed, rate, seed, duplicates, tampering)
     report = run_collector(
         cfg, collector, stream=stream, limit=limit, annotate=annotate, handle_signals=True

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from courtside.cli._common import console, print_json, progress_bar, settings, stream_backlog
+from courtside.cli._common import (
+    console,
+    print_json,
+    progress_bar,
+    settings,
+    stream_backlog,
+    with_options,
+)
 from courtside.deliver import deliver as run_delivery
-from courtside.deliver.config import DeliverSettings
-from courtside.errors import ConfigError
 
 
 def deliver(
@@ -31,24 +35,11 @@ def deliver(
 
     Without --once it follows the stream until Ctrl-C or SIGTERM, flushing before exit.
     """
-    base = settings(ctx)
-    overrides = {
-        k: v
-        for k, v in {
-            "buffer_mib": buffer_mib,
-            "buffer_interval_s": buffer_interval_s,
-            "transform": transform,
-        }.items()
-        if v is not None
-    }
-    cfg = base
-    if overrides:
-        try:
-            section = DeliverSettings.model_validate(base.deliver.model_dump() | overrides)
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise ConfigError(f"invalid option {err['loc'][0]}: {err['msg']}") from None
-        cfg = base.model_copy(update={"deliver": section})
+    cfg = with_options(
+        settings(ctx),
+        "deliver",
+        {"buffer_mib": buffer_mib, "buffer_interval_s": buffer_interval_s, "transform": transform},
+    )
     total = stream_backlog(cfg, "tweets", cfg.deliver.group) if once else 0
     progress = progress_bar(not as_json and once and total >= 10_000)
     with progress:

@@ -7,11 +7,15 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 
-from courtside.cli._common import console, print_json, progress_bar, settings, stream_backlog
-from courtside.config import Settings
-from courtside.detect.config import DetectSettings
+from courtside.cli._common import (
+    console,
+    print_json,
+    progress_bar,
+    settings,
+    stream_backlog,
+    with_options,
+)
 from courtside.errors import ConfigError
 
 
@@ -20,20 +24,6 @@ class Engine(StrEnum):
 
     embedded = "embedded"
     flink = "flink"
-
-
-def _with_overrides(base: Settings, overrides: dict[str, object]) -> Settings:
-    values = {k: v for k, v in overrides.items() if v is not None}
-    if not values:
-        return base
-    try:
-        section = DetectSettings.model_validate(base.detect.model_dump() | values)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        raise ConfigError(
-            f"invalid option --{str(err['loc'][0]).replace('_', '-')}: {err['msg']}"
-        ) from None
-    return base.model_copy(update={"detect": section})
 
 
 def detect(
@@ -74,8 +64,9 @@ def detect(
 
     Without --once it follows the streams until Ctrl-C or SIGTERM (checkpointing first).
     """
-    cfg = _with_overrides(
+    cfg = with_options(
         settings(ctx),
+        "detect",
         {
             "window_s": window_s,
             "lateness_s": lateness_s,
