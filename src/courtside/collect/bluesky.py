@@ -41,6 +41,7 @@ from courtside.collect.bluesky_convert import POST_COLLECTION, convert_post, sta
 from courtside.collect.config import BlueskySettings
 from courtside.errors import ConfigError, RecordError
 from courtside.lake.layout import write_atomic
+from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -195,12 +196,9 @@ class BlueskyCollector:
             )
             return
         try:
-            event = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
-            output.reject("NotJson", f"frame is not JSON: {exc}", raw)
-            return
-        if not isinstance(event, dict):
-            output.reject("NotObject", "frame is not a JSON object", raw)
+            event = loads(raw)
+        except RecordError as exc:
+            output.reject(exc.code, f"Jetstream frame: {exc}", raw)
             return
         kind = event.get("kind")
         if kind == "commit":

@@ -28,7 +28,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-import orjson
 
 from courtside.collect.backoff import XBackoff
 from courtside.collect.base import Output, Stopper
@@ -44,6 +43,8 @@ from courtside.collect.x_api import (
     redact,
     stream_params,
 )
+from courtside.errors import RecordError
+from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -232,12 +233,9 @@ class XCollector:
             report.count("keepalives")
             return
         try:
-            doc = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            output.reject("NotJson", f"stream line is not JSON: {exc}", line)
-            return
-        if not isinstance(doc, dict):
-            output.reject("NotObject", "stream line is not a JSON object", line)
+            doc = loads(line)
+        except RecordError as exc:
+            output.reject(exc.code, f"X stream line: {exc}", line)
             return
         if "data" not in doc:
             self._inband_error(doc, report_count=report.count)
