@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import console, print_json, progress_bar, settings
 from courtside.errors import ConfigError
 from courtside.generate import MALFORMED_KINDS, Generator, GeneratorConfig
 from courtside.home import open_stream
@@ -89,15 +88,7 @@ def generate(
     backend = open_stream(cfg) if out is None else None
     started = time.monotonic()
     show = not to_stdout and count >= 10_000 and not as_json
-    progress = Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=not show,
-        transient=True,
-    )
+    progress = progress_bar(show)
     try:
         with progress:
             task = progress.add_task("generating", total=count)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
@@ -113,8 +114,6 @@ def tail(
                     continue
                 if not follow:
                     break
-                import time
-
                 time.sleep(0.2)
         except KeyboardInterrupt:
             pass

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 import orjson
 
 from courtside.generate import vocab
+from courtside.records import iso_utc
 from courtside.reference.players import Player, PlayersTable
 
 TWITTER_EPOCH_MS = 1288834974657
@@ -86,11 +87,6 @@ class GeneratorConfig:
         unknown = set(self.malformed_kinds) - set(MALFORMED_KINDS)
         if unknown:
             raise ValueError(f"unknown malformed kinds: {sorted(unknown)}")
-
-
-def _iso(ts_ms: int) -> str:
-    dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ts_ms % 1000:03d}Z"
 
 
 def _user_id(handle: str) -> str:
@@ -206,7 +202,7 @@ class Generator:
             "text": text,
             "author_id": author["id"],
             "conversation_id": post_id,
-            "created_at": _iso(event_ms),
+            "created_at": iso_utc(event_ms),
             "lang": lang,
             "possibly_sensitive": False,
             "source": self.rng.choice(vocab.SOURCES),
