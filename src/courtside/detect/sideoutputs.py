@@ -128,6 +128,12 @@ class SideOutputWriter:
                 if self._own.match(path.name) and path.resolve() not in kept:
                     path.unlink(missing_ok=True)
                     deleted += 1
+            # A kill during staging leaves write_atomic's temporary of a staged file
+            # (".<staged name>.tmp"); it never reached any checkpoint.
+            for path in root.rglob(f"..{self.prefix}-*{_PENDING}.tmp"):
+                if self._own.match(path.name[1 : -len(".tmp")]):
+                    path.unlink(missing_ok=True)
+                    deleted += 1
         if deleted:
             log.info("deleted %d staged side-output file(s) of an unfinished epoch", deleted)
         return deleted
