@@ -1,21 +1,59 @@
-"""The local data lake: layout, safe paths and atomic writes."""
+"""The data lake: one seam (:class:`Lake`) for every backend, the layout, and tables whose
+partitions are replaced as a unit (:mod:`courtside.lake.tables`).
 
-from courtside.lake.layout import (
-    ZONES,
-    date_partition,
-    object_name,
-    safe_value,
-    visible_files,
-    within,
-    write_atomic,
-)
+A new backend is one module implementing :class:`~courtside.lake.base.Lake` plus one case
+in :func:`open_lake` and one fixture in ``tests/lake/conftest.py``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from courtside.errors import LakeError
+from courtside.lake.base import Lake, LakeObject, check_key, is_hidden, join_key
+from courtside.lake.layout import ZONES, date_partition, object_name, safe_value
 
 __all__ = [
     "ZONES",
+    "Lake",
+    "LakeObject",
+    "check_key",
     "date_partition",
+    "is_hidden",
+    "join_key",
+    "lake_scheme",
     "object_name",
+    "open_lake",
     "safe_value",
-    "visible_files",
-    "within",
-    "write_atomic",
 ]
+
+SCHEMES = ("file",)
+
+
+def lake_scheme(location: str | Path) -> str:
+    """The scheme of a lake location: ``file`` for a path or ``file://`` URL.
+
+    Raises:
+        LakeError: for a location no backend serves (naming the supported ones).
+    """
+    text = str(location)
+    scheme = text.split("://", 1)[0].lower() if "://" in text else "file"
+    if scheme not in SCHEMES:
+        raise LakeError(
+            f"lake location {text[:200]!r}: scheme {scheme!r} is not supported "
+            f"(use a local folder; supported: {', '.join(SCHEMES)})"
+        )
+    return scheme
+
+
+def open_lake(location: str | Path) -> Lake:
+    """The lake backend for ``location`` (a folder path or ``file://`` URL).
+
+    Raises:
+        LakeError: when no backend serves the location.
+    """
+    text = str(location)
+    lake_scheme(text)
+    from courtside.lake.local import LocalLake
+
+    return LocalLake(text[len("file://") :] if text.startswith("file://") else text)

@@ -1,0 +1,200 @@
+"""The lake in a local folder (the embedded default).
+
+Objects are files under the root folder. A put writes a hidden temporary file next to the
+target (``.<name>.tmp``), fsyncs it, renames it over the target and fsyncs the folder, so
+a reader sees the old object or the new one and a crash leaves no partial object visible.
+Folders are created on demand and removed when their last object is deleted (below the
+zone level), so "a folder exists while an object is under it" holds as on S3.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO, Any
+
+from courtside.errors import LakeError
+from courtside.lake.base import Lake, LakeObject, check_key, is_hidden
+
+__all__ = ["LocalLake", "fsync_dir"]
+
+
+def fsync_dir(path: Path) -> None:
+    """fsync a directory so a rename inside it is durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+class LocalLake(Lake):
+    """A lake stored in the folder ``root`` (created on the first write)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).expanduser().resolve()
+        self.url = self.root.as_uri()
+
+    # -- paths -------------------------------------------------------------------------------
+    def path(self, key: str, *, prefix: bool = False) -> Path:
+        """The local path of ``key`` (checked to stay under the root)."""
+        text = check_key(key, prefix=prefix)
+        target = self.root / text if text else self.root
+        if target != self.root and self.root not in target.resolve().parents:
+            raise LakeError(f"lake key {key[:80]!r} escapes the lake root")
+        return target
+
+    def _object(self, path: Path, stat: os.stat_result) -> LakeObject:
+        return LakeObject(
+            path.relative_to(self.root).as_posix(), stat.st_size, stat.st_mtime_ns // 1_000_000
+        )
+
+    # -- listing -----------------------------------------------------------------------------
+    def list_objects(self, prefix: str = "", *, hidden: bool = False) -> list[LakeObject]:
+        top = self.path(prefix, prefix=True)
+        out: list[LakeObject] = []
+        if not top.is_dir():
+            return out
+        if not hidden and top != self.root and is_hidden(top.relative_to(self.root).as_posix()):
+            return out
+        for dirpath, dirnames, filenames in os.walk(top):
+            if not hidden:
+                dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
+            for name in filenames:
+                if not hidden and name.startswith((".", "_")):
+                    continue
+                path = Path(dirpath) / name
+                try:
+                    stat = path.stat()
+                except FileNotFoundError:
+                    continue  # deleted while listing
+                out.append(self._object(path, stat))
+        out.sort()
+        return out
+
+    def list_folders(self, prefix: str = "") -> list[str]:
+        top = self.path(prefix, prefix=True)
+        try:
+            entries = list(os.scandir(top))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+        return sorted(e.name for e in entries if e.is_dir() and not e.name.startswith((".", "_")))
+
+    # -- reading -----------------------------------------------------------------------------
+    def open(self, key: str) -> IO[bytes]:
+        path = self.path(key)
+        try:
+            return open(path, "rb")  # noqa: SIM115 - the caller closes it
+        except FileNotFoundError:
+            raise LakeError(f"lake object {key[:200]!r} does not exist") from None
+        except OSError as exc:
+            raise LakeError(f"cannot read lake object {key[:200]!r}: {exc.strerror}") from None
+
+    def exists(self, key: str) -> bool:
+        return self.path(key).is_file()
+
+    # -- writing -----------------------------------------------------------------------------
+    def _tmp(self, target: Path) -> Path:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.with_name(f".{target.name}.tmp")
+
+    def _publish(self, tmp: Path, target: Path, durable: bool) -> None:
+        os.replace(tmp, target)
+        if durable:
+            fsync_dir(target.parent)
+
+    def put(self, key: str, data: bytes | Iterable[bytes], *, durable: bool = True) -> int:
+        target = self.path(key)
+        tmp = self._tmp(target)
+        chunks = [data] if isinstance(data, bytes | bytearray | memoryview) else data
+        size = 0
+        try:
+            with open(tmp, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                    size += len(chunk)
+                fh.flush()
+                if durable:
+                    os.fsync(fh.fileno())
+            self._publish(tmp, target, durable)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return size
+
+    def put_file(self, key: str, path: Path, *, move: bool = False) -> int:
+        target = self.path(key)
+        size = path.stat().st_size
+        if move:
+            try:
+                fd = os.open(path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self._publish(path, target, True)
+                return size
+            except OSError:
+                pass  # another file system: copy below
+        tmp = self._tmp(target)
+        try:
+            with open(path, "rb") as src, open(tmp, "wb") as dst:
+                shutil.copyfileobj(src, dst, 1 << 22)
+                dst.flush()
+                os.fsync(dst.fileno())
+            self._publish(tmp, target, True)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        if move:
+            path.unlink(missing_ok=True)
+        return size
+
+    def copy(self, src: str, dst: str) -> None:
+        source = self.path(src)
+        if not source.is_file():
+            raise LakeError(f"lake object {src[:200]!r} does not exist")
+        self.put_file(dst, source)
+
+    def delete(self, keys: Iterable[str]) -> int:
+        deleted = 0
+        parents: set[Path] = set()
+        for key in keys:
+            path = self.path(key)
+            try:
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            deleted += 1
+            parents.add(path.parent)
+        for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
+            self._prune(parent)
+        return deleted
+
+    def _prune(self, folder: Path) -> None:
+        """Remove empty folders upwards, keeping the root and the zone folders."""
+        while folder != self.root and folder.parent != self.root:
+            try:
+                folder.rmdir()
+            except OSError:
+                return  # not empty (or already gone)
+            folder = folder.parent
+
+    # -- engines -----------------------------------------------------------------------------
+    def engine_url(self, key: str = "") -> str:
+        return str(self.path(key, prefix=True))
+
+    def arrow_filesystem(self) -> tuple[Any, str]:
+        from pyarrow import fs
+
+        return fs.LocalFileSystem(), str(self.root)
+
+    @property
+    def is_local(self) -> bool:
+        return True
+
+    def describe(self) -> str:
+        return str(self.root)
