@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from courtside.aws.config import AwsSettings
     from courtside.lake.base import Lake
 
 __all__ = ["Places"]
@@ -29,28 +30,32 @@ class Places:
             an object-store URL such as ``s3://bucket/prefix``.
         state_dir: Local folder for checkpoints, bookmarks, run records and local tables.
         stream_url: The stream store's location (today the local log's SQLite file).
+        aws: How to reach AWS when a location is on AWS (region, endpoint, profile).
     """
 
     home: Path
     lake_url: str
     state_dir: Path
     stream_url: str
+    aws: AwsSettings | None = None
 
     @classmethod
-    def for_home(cls, home: Path | str, lake: str | Path | None = None) -> Places:
+    def for_home(
+        cls, home: Path | str, lake: str | Path | None = None, aws: AwsSettings | None = None
+    ) -> Places:
         """The default layout of a home folder (lake under ``<home>/lake`` unless given)."""
         root = Path(home).expanduser().resolve()
         lake_url = str(lake) if lake is not None else str(root / "lake")
         if "://" not in lake_url:
             lake_url = str(Path(lake_url).expanduser().resolve())
-        return cls(root, lake_url, root / "state", str(root / "streams.db"))
+        return cls(root, lake_url, root / "state", str(root / "streams.db"), aws)
 
     @cached_property
     def lake(self) -> Lake:
         """The lake backend for :attr:`lake_url` (opened once per ``Places``)."""
         from courtside.lake import open_lake
 
-        return open_lake(self.lake_url)
+        return open_lake(self.lake_url, self.aws)
 
     def state(self, *parts: str) -> Path:
         """A path under the state folder."""
