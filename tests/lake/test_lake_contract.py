@@ -169,3 +169,21 @@ def test_join_key_and_engine_url(lake: Lake) -> None:
     fs, base = lake.arrow_filesystem()
     with fs.open_input_stream(f"{base}/e/a.json") as fh:
         assert fh.read() == b"1"
+
+
+def test_duckdb_reads_and_writes_engine_urls(lake: Lake) -> None:
+    import duckdb
+
+    lake.put("j/year=2020/a.json", b'{"id": "1"}\n{"id": "2"}\n')
+    con = duckdb.connect()
+    lake.register_duckdb(con)
+    rows = con.execute(
+        "SELECT id, year FROM read_json(?, hive_partitioning = true) ORDER BY id",
+        [lake.engine_url("j") + "/*/*.json"],
+    ).fetchall()
+    assert rows == [("1", 2020), ("2", 2020)]
+    target = lake.engine_url("p/out.parquet")
+    if lake.is_local:
+        Path(target).parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"COPY (SELECT 42 AS x) TO '{target}' (FORMAT parquet)")
+    assert [o.key for o in lake.list_objects("p")] == ["p/out.parquet"]

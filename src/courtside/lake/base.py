@@ -199,6 +199,10 @@ class Lake(ABC):
         """``(pyarrow.fs.FileSystem, base path)`` for reading with Arrow datasets; join
         keys to the base path with ``/``."""
 
+    def register_duckdb(self, con: Any) -> None:  # noqa: B027 - a folder needs nothing
+        """Let the DuckDB connection ``con`` read and write :meth:`engine_url` locations
+        (S3: through Arrow's S3 client, as DuckDB's own extension cannot be downloaded)."""
+
     @property
     def is_local(self) -> bool:
         """True when objects are files on this machine (engines may read them directly)."""

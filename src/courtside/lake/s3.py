@@ -210,6 +210,15 @@ class S3Lake(Lake):
         base = f"{self.bucket}/{self.base}".rstrip("/")
         return fs.S3FileSystem(**kwargs), base
 
+    def register_duckdb(self, con: Any) -> None:
+        from fsspec.implementations.arrow import ArrowFSWrapper
+
+        class _S3(ArrowFSWrapper):
+            protocol = "s3"
+
+        filesystem, _ = self.arrow_filesystem()
+        con.register_filesystem(_S3(filesystem))
+
     def describe(self) -> str:
         return self.url
 
