@@ -1,10 +1,73 @@
-"""Configuration of the collectors."""
+"""Configuration of the collectors.
+
+The endpoints are checked when the configuration is loaded, so a mistyped URL stops
+``courtside collect`` at once with one line naming the key, instead of being retried
+forever as a network error.
+"""
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+import ipaddress
+import re
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, field_validator
 
 from courtside._model import Section
+
+DEFAULT_TAMPERING_PER_CHUNK = 3
+"""Tampering bursts per 1,000 records of the synthetic collector unless told otherwise
+(``courtside collect --source synthetic --tampering N``; 0 turns them off)."""
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)")
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (letters, digits, hyphens; dot-separated labels) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+        return True
+    except ValueError:
+        pass
+    name = host[:-1] if host.endswith(".") else host
+    if not name or len(name) > 253:
+        return False
+    labels = name.split(".")
+    if labels[-1].isdigit():  # "1.2.3.999" is a broken address, not a name
+        return False
+    return all(_LABEL.fullmatch(label) for label in labels)
+
+
+def check_url(value: str, schemes: tuple[str, ...]) -> str:
+    """``value`` when it is an absolute URL with one of ``schemes``, a valid host and
+    port, and no credentials, query or fragment to leak or lose.
+
+    Raises:
+        ValueError: saying what is wrong (pydantic turns it into a one-line error).
+    """
+    text = value.strip()
+    if any(c.isspace() for c in text) or any(ord(c) < 32 or ord(c) == 127 for c in text):
+        raise ValueError("must not contain spaces or control characters")
+    try:
+        parts = urlsplit(text)
+    except ValueError as exc:  # e.g. a bracketed host that is not an IPv6 address
+        raise ValueError(f"is not a valid URL: {exc}") from None
+    expected = " or ".join(f"{s}://" for s in schemes)
+    if parts.scheme.lower() not in schemes or not text.lower().startswith(parts.scheme + "://"):
+        raise ValueError(f"must start with {expected} (e.g. {schemes[-1]}://host/...)")
+    if "@" in parts.netloc:
+        raise ValueError("must not carry credentials (user:password@)")
+    try:
+        host, port = parts.hostname, parts.port
+    except ValueError as exc:  # a port that is not a number or out of range
+        raise ValueError(f"has a bad port: {exc}") from None
+    if not host or not _valid_host(host):
+        raise ValueError(f"has no valid host name: {parts.netloc!r}")
+    if port == 0:
+        raise ValueError("has a bad port: 0")
+    if parts.fragment:
+        raise ValueError("must not have a #fragment")
+    return text
 
 
 class XSettings(Section):
@@ -32,6 +95,14 @@ class XSettings(Section):
     max_line_kib: int = Field(default=1024, gt=0)
     rate_limit_max_s: float = Field(default=960.0, gt=0)
 
+    @field_validator("base_url")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        text = check_url(value, ("http", "https"))
+        if urlsplit(text).query:
+            raise ValueError("must not have a ?query")
+        return text
+
 
 class BlueskySettings(Section):
     """Bluesky Jetstream settings.
@@ -55,3 +126,8 @@ class BlueskySettings(Section):
     max_frame_kib: int = Field(default=1024, gt=0)
     reconnect_max_s: float = Field(default=30.0, gt=0)
     open_timeout_s: float = Field(default=10.0, gt=0)
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_url(value, ("ws", "wss"))
