@@ -4,7 +4,6 @@ stream lines counted and skipped."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import subprocess
@@ -14,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from collect_servers import ByteThenClose, FakeX, Status, Stream, line, x_post
+from collect_servers import ByteThenClose, FakeX, Status, Stream, line, mutate, x_post
 from pydantic import SecretStr
 
 from courtside.collect.base import Stopper
@@ -199,48 +198,6 @@ def test_cli_rejects_a_malformed_base_url_in_one_line(home: Path) -> None:
 
 
 # -- hostile input -------------------------------------------------------------------------
-HOSTILE: list[Any] = [
-    None,
-    True,
-    -1,
-    1.5,
-    10**30,  # orjson reads it as a float
-    2**64 - 1,
-    "",
-    "x" * 3000,
-    [],
-    {},
-    [[[[]]]],
-    {"a": {"b": [1, {"c": None}]}},
-    "0001-01-01T00:30:00+01:00",  # leaves datetime's range once made UTC
-    "9999-12-31T23:30:00-01:00",
-    "\u0000",
-]
-
-
-def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix] if prefix else []
-    if isinstance(doc, dict):
-        for k, v in doc.items():
-            out += _paths(v, (*prefix, k))
-    elif isinstance(doc, list):
-        for i, v in enumerate(doc):
-            out += _paths(v, (*prefix, i))
-    return out
-
-
-def mutate(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
-    """``doc`` with one to three values (anywhere in it) replaced by hostile ones."""
-    doc = json.loads(json.dumps(doc))
-    for _ in range(rng.randint(1, 3)):
-        path = rng.choice(_paths(doc))
-        node = doc
-        for key in path[:-1]:
-            node = node[key]
-        node[path[-1]] = rng.choice(HOSTILE)
-    return doc
-
-
 def test_hostile_lines_are_counted_and_skipped(settings: Settings) -> None:
     rng = random.Random(7)
     base = x_post("10", "LeBron James tonight", public_metrics={"like_count": 3})
