@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import socket
@@ -509,5 +510,5 @@ def mutate(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         node = doc
         for key in path[:-1]:
             node = node[key]
-        node[path[-1]] = rng.choice(HOSTILE)
+        node[path[-1]] = copy.deepcopy(rng.choice(HOSTILE))  # never share HOSTILE's
     return doc
