@@ -158,11 +158,12 @@ class HandleStore:
                     "seq = excluded.seq",
                     rows,
                 )
-                conn.execute(
-                    "DELETE FROM handles WHERE seq < (SELECT seq FROM handles "
-                    "ORDER BY seq DESC LIMIT 1 OFFSET ?)",
-                    (self.max_entries - 1,),
-                )
+                if len(self.handles) >= self.max_entries:  # else the table cannot be full
+                    conn.execute(
+                        "DELETE FROM handles WHERE seq < (SELECT seq FROM handles "
+                        "ORDER BY seq DESC LIMIT 1 OFFSET ?)",
+                        (self.max_entries - 1,),
+                    )
         except sqlite3.Error as exc:
             log.warning("cannot save Bluesky handles to %s: %s", self.path, exc)
             return

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, StringConstraints, field_validator
 
 from courtside._model import Section
+
+MAX_REWIND_S = 36 * 3600.0
+"""Jetstream replays at most about the last 36 hours; an older cursor is clamped."""
 
 DEFAULT_TAMPERING_PER_CHUNK = 3
 """Tampering bursts per 1,000 records of the synthetic collector unless told otherwise
@@ -71,7 +75,8 @@ def check_url(value: str, schemes: tuple[str, ...]) -> str:
 
 
 class XSettings(Section):
-    """X API v2 filtered stream settings. The bearer token never prints.
+    """X API v2 filtered stream settings. The bearer token never prints. Every number
+    is bounded to what works (a timeout of 1e300 s would crash the sleep).
 
     Attributes:
         bearer_token: App-only bearer token (else the ``X_BEARER_TOKEN`` variable).
@@ -82,18 +87,20 @@ class XSettings(Section):
             connection: reconnect. X sends a keep-alive about every 20 s.
         connect_timeout_s: TCP/TLS connect timeout.
         max_line_kib: Longest accepted stream line; longer ones are skipped and counted.
-        rate_limit_max_s: Cap of the 429 back-off when no ``x-rate-limit-reset`` header
-            says otherwise (X documents no cap; doubling from 60 s reaches it in 5 steps).
+        rate_limit_max_s: Cap of the 429 back-off's doubling from 60 s (X documents no
+            cap; the default is reached in 5 steps). A later ``x-rate-limit-reset``
+            still lengthens a wait past it, up to an hour; an earlier one never
+            shortens it.
     """
 
     bearer_token: SecretStr | None = None
     base_url: str = "https://api.x.com"
     rule_value: str = "nba"
     rule_tag: str = "nba tweets"
-    stall_timeout_s: float = Field(default=20.0, gt=0)
-    connect_timeout_s: float = Field(default=10.0, gt=0)
-    max_line_kib: int = Field(default=1024, gt=0)
-    rate_limit_max_s: float = Field(default=960.0, gt=0)
+    stall_timeout_s: float = Field(default=20.0, gt=0, le=3600)
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=600)
+    max_line_kib: int = Field(default=1024, gt=0, le=64 * 1024)
+    rate_limit_max_s: float = Field(default=960.0, ge=60, le=86_400)
 
     @field_validator("base_url")
     @classmethod
@@ -105,7 +112,7 @@ class XSettings(Section):
 
 
 class BlueskySettings(Section):
-    """Bluesky Jetstream settings.
+    """Bluesky Jetstream settings (numbers bounded, like :class:`XSettings`).
 
     Attributes:
         url: Jetstream ``/subscribe`` WebSocket URL.
@@ -120,12 +127,16 @@ class BlueskySettings(Section):
     """
 
     url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
-    keywords: list[str] = ["nba"]
-    langs: list[str] = []
-    rewind_s: float = Field(default=5.0, ge=0)
-    max_frame_kib: int = Field(default=1024, gt=0)
-    reconnect_max_s: float = Field(default=30.0, gt=0)
-    open_timeout_s: float = Field(default=10.0, gt=0)
+    keywords: list[Annotated[str, StringConstraints(max_length=200)]] = Field(
+        default=["nba"], max_length=1000
+    )
+    langs: list[Annotated[str, StringConstraints(max_length=35)]] = Field(
+        default=[], max_length=200
+    )
+    rewind_s: float = Field(default=5.0, ge=0, le=MAX_REWIND_S)
+    max_frame_kib: int = Field(default=1024, gt=0, le=64 * 1024)
+    reconnect_max_s: float = Field(default=30.0, ge=1, le=3600)
+    open_timeout_s: float = Field(default=10.0, gt=0, le=600)
 
     @field_validator("url")
     @classmethod
