@@ -4,12 +4,18 @@
   with chunked streaming, ``\\r\\n`` keep-alives, scripted error statuses and abrupt
   disconnects; it records every request (method, path, query, JSON body).
 * :class:`FakeJetstream`: a Jetstream ``/subscribe`` WebSocket that replays a fixed
-  list of events from the ``cursor`` query parameter, like the real service.
+  list of events from the ``cursor`` query parameter, like the real service; in live
+  mode events are published over time and a connection without a cursor gets only
+  those published from then on, as on the real service.
+* :class:`ByteThenClose`: a TCP server that accepts, sends a byte and closes (a broken
+  endpoint that speaks neither HTTP nor WebSocket), counting connection attempts.
 """
 
 from __future__ import annotations
 
+import copy
 import json
+import random
 import socket
 import threading
 import time
@@ -251,7 +257,8 @@ def _keepalives() -> Iterator[Any]:
 @dataclass
 class Connection:
     """How one Jetstream connection behaves: pace between frames, and an optional
-    number of frames after which the server closes it."""
+    number of frames after which the server closes it (0: right after the handshake;
+    the close happens even when fewer frames were left to send)."""
 
     pace_s: float = 0.0
     close_after: int | None = None
@@ -259,14 +266,30 @@ class Connection:
 
 class FakeJetstream:
     """A local Jetstream: ``frames`` is a list of ``(time_us, payload)``; a connection
-    gets every frame with ``time_us >= cursor`` (all of them without a cursor)."""
+    gets every frame with ``time_us >= cursor`` (all of them without a cursor).
 
-    def __init__(self, frames: list[tuple[int, bytes]], connections: list[Connection]):
+    With ``publish_every_s`` the server is *live*: frame ``i`` is published
+    ``i * publish_every_s`` after the server starts, a connection receives a frame only
+    once it is published, and a connection without a cursor starts at the first frame
+    not yet published (what happened before it connected is not sent), like the real
+    service. ``starts`` records the index of the first frame offered to each connection.
+    """
+
+    def __init__(
+        self,
+        frames: list[tuple[int, bytes]],
+        connections: list[Connection],
+        *,
+        publish_every_s: float | None = None,
+    ):
         self.frames = frames
         self.connections = list(connections)
+        self.publish_every_s = publish_every_s
         self.paths: list[str] = []
+        self.starts: list[int] = []
         self.sent = 0
         self._lock = threading.Lock()
+        self._started = time.monotonic()
         self.server = serve(self._handle, "127.0.0.1", 0, max_size=None, compression=None)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -283,37 +306,104 @@ class FakeJetstream:
         return out
 
     def __enter__(self) -> FakeJetstream:
+        self._started = time.monotonic()
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
 
+    def _published_at(self, index: int) -> float:
+        assert self.publish_every_s is not None
+        return self._started + index * self.publish_every_s
+
+    def _first_index(self, cursor: int | None) -> int:
+        if cursor is not None:
+            return next(
+                (i for i, (t, _) in enumerate(self.frames) if t >= cursor), len(self.frames)
+            )
+        if self.publish_every_s is None:
+            return 0
+        elapsed_s = time.monotonic() - self._started
+        return min(len(self.frames), int(elapsed_s / self.publish_every_s) + 1)
+
     def _handle(self, ws: ServerConnection) -> None:
         assert ws.request is not None
-        with self._lock:
-            self.paths.append(ws.request.path)
-            conf = self.connections.pop(0) if len(self.connections) > 1 else self.connections[0]
         query = parse_qs(urlsplit(ws.request.path).query)
         cursor = int(query["cursor"][0]) if "cursor" in query else None
+        first = self._first_index(cursor)
+        with self._lock:
+            self.paths.append(ws.request.path)
+            self.starts.append(first)
+            conf = self.connections.pop(0) if len(self.connections) > 1 else self.connections[0]
         sent = 0
         try:
-            for time_us, payload in self.frames:
-                if cursor is not None and time_us < cursor:
-                    continue
+            for index in range(first, len(self.frames)):
                 if conf.close_after is not None and sent >= conf.close_after:
                     ws.close()
                     return
+                if self.publish_every_s is not None:
+                    wait_s = self._published_at(index) - time.monotonic()
+                    if wait_s > 0:
+                        time.sleep(wait_s)
+                payload = self.frames[index][1]
                 ws.send(payload.decode() if _is_text(payload) else payload)
                 sent += 1
                 with self._lock:
                     self.sent += 1
                 if conf.pace_s:
                     time.sleep(conf.pace_s)
+            if conf.close_after is not None and sent >= conf.close_after:
+                ws.close()
+                return
             while True:  # like the real service: stay open, waiting for new events
                 ws.recv()
         except ConnectionClosed:
             return
+
+
+class ByteThenClose:
+    """A TCP server on 127.0.0.1 that accepts every connection, sends ``payload`` and
+    closes it: neither HTTP nor WebSocket. ``accepted`` counts connection attempts."""
+
+    def __init__(self, payload: bytes = b"x") -> None:
+        self.payload = payload
+        self.accepted = 0
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.sock.settimeout(0.2)
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            with conn:
+                try:
+                    conn.sendall(self.payload)
+                    conn.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+
+    def __enter__(self) -> ByteThenClose:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.thread.join(5)
+        self.sock.close()
 
 
 def _is_text(payload: bytes) -> bool:
@@ -379,3 +469,46 @@ def jet_account(time_us: int, did: str) -> dict[str, Any]:
             "time": "2024-09-05T06:11:04.870Z",
         },
     }
+
+
+# -- hostile input ------------------------------------------------------------------------
+HOSTILE: list[Any] = [
+    None,
+    True,
+    -1,
+    1.5,
+    10**30,  # orjson reads it as a float
+    2**64 - 1,
+    "",
+    "x" * 3000,
+    [],
+    {},
+    [[[[]]]],
+    {"a": {"b": [1, {"c": None}]}},
+    "0001-01-01T00:30:00+01:00",  # leaves datetime's range once made UTC
+    "9999-12-31T23:30:00-01:00",
+    "\u0000",
+]
+
+
+def _paths(doc: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(doc, dict):
+        for k, v in doc.items():
+            out += _paths(v, (*prefix, k))
+    elif isinstance(doc, list):
+        for i, v in enumerate(doc):
+            out += _paths(v, (*prefix, i))
+    return out
+
+
+def mutate(doc: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    """``doc`` with one to three values (anywhere in it) replaced by hostile ones."""
+    doc = json.loads(json.dumps(doc))
+    for _ in range(rng.randint(1, 3)):
+        path = rng.choice(_paths(doc))
+        node = doc
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = copy.deepcopy(rng.choice(HOSTILE))  # never share HOSTILE's
+    return doc

@@ -117,3 +117,70 @@ def test_kill_9_then_resume_with_rewound_cursor(home: Path) -> None:
     assert wanted <= set(texts), sorted(wanted - set(texts))[:5]
     assert len(texts) > before
     assert "collected" in out.decode()
+
+
+# A collector process that kills itself (SIGKILL) at the first cursor write made after
+# records reached the stream: the moment between the first append and the first save.
+_KILL_AT_FIRST_SAVE_AFTER_APPEND = """
+import os, signal, sys
+from pathlib import Path
+import courtside.collect.bluesky as bluesky
+from courtside.config import load_settings
+from courtside.home import open_stream
+
+home = Path(sys.argv[1])
+real_write = bluesky.write_atomic
+
+def write_atomic(path, data, **kw):
+    if path.name == bluesky.CURSOR_FILE:
+        with open_stream(load_settings(home=home)) as backend:
+            if backend.last_seq("tweets") > 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+    return real_write(path, data, **kw)
+
+bluesky.write_atomic = write_atomic
+from courtside.cli import main
+sys.argv = ["courtside", "--home", str(home), "collect", "--source", "bluesky"]
+main()
+"""
+
+
+def test_kill_9_before_the_first_cursor_save_loses_nothing(home: Path) -> None:
+    """On a live Jetstream, a restart without a cursor resumes at the live edge: whatever
+    the killed process had not put on the stream would be gone. The collector saves a
+    cursor before its first record can be appended, so the restart resumes from before
+    everything already on the stream."""
+    frames, _ = _events()
+    cursor_file = cursor_path(load_settings(home=home).state_dir)
+    with FakeJetstream(frames, [Connection()], publish_every_s=0.01) as server:
+        env = {
+            **os.environ,
+            "COURTSIDE_BLUESKY__URL": server.url,
+            "COURTSIDE_BLUESKY__REWIND_S": str(REWIND_S),
+        }
+        proc = subprocess.run(
+            [sys.executable, "-c", _KILL_AT_FIRST_SAVE_AFTER_APPEND, str(home)],
+            env=env,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == -signal.SIGKILL, proc.stderr.decode()
+        on_stream = _texts(home)
+        assert on_stream, "killed before anything reached the stream: proves nothing"
+        first_seen = server.starts[0]
+
+        proc2 = _start(home, server.url)
+        try:
+            _wait(lambda: load_cursor(cursor_file) == frames[-1][0], 60, proc2)
+        finally:
+            proc2.send_signal(signal.SIGTERM)
+            proc2.communicate(timeout=30)
+        assert server.cursors()[1] is not None, "the restart had no cursor: resumed live"
+    # Every post published from the first connection on is on the stream: nothing that
+    # went by while the collector was dead (or was read but not appended) is missing.
+    wanted = {
+        f"NBA post number {i}" for i in range(first_seen, len(frames)) if i % 10 not in (3, 7, 9)
+    }
+    texts = set(_texts(home))
+    assert wanted <= texts, sorted(wanted - texts)[:5]

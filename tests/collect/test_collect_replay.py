@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import random
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from collect_servers import mutate
 from typer.testing import CliRunner
 
 from courtside.cli import app
@@ -154,20 +156,24 @@ def test_synthetic_runs_continuously_at_a_rate(settings: Settings) -> None:
     collector = SyntheticCollector(
         PlayersTable.default(),
         rate_per_s=100.0,
+        tampering_per_chunk=0,
         sleep=sleep,
         clock=lambda: clock[0],
-        wall=lambda: start,
+        wall=lambda: start,  # a wall clock that lags: chunks must not overlap anyway
     )
     report = run_collector(settings, collector, limit=1500)
     records = _records(settings)
     assert report.records == 1500 == len(records)
-    assert report.events["chunks"] == 2
     assert clock[0] == pytest.approx(15.0)
     assert len(sleeps) == 1500
     first_ms = event_time_ms(records[0])
     assert first_ms == int(start.timestamp() * 1000)
-    # The first chunk's event times follow the rate (1,000 records over 10 s).
+    # The first chunk's event times follow the rate (1,000 records over 10 s), and the
+    # second chunk carries on where the first ended instead of going back in time.
     assert event_time_ms(records[999]) - first_ms == pytest.approx(9990, abs=10)
+    assert event_time_ms(records[1000]) - first_ms == 10_000
+    times = [event_time_ms(r) for r in records]
+    assert times == sorted(times)
 
 
 def test_cli_replay_and_synthetic_print_counts(settings: Settings, tmp_path: Path) -> None:
@@ -188,3 +194,30 @@ def test_cli_replay_and_synthetic_print_counts(settings: Settings, tmp_path: Pat
     assert len(_records(settings)) == 26
     result = runner.invoke(app, [*home, "collect", "-s", "synthetic", str(path)])
     assert isinstance(result.exception, ConfigError)
+
+
+@pytest.mark.parametrize("speed", [None, 1000.0], ids=["flat-out", "paced"])
+def test_replay_skips_hostile_lines(settings: Settings, tmp_path: Path, speed: Any) -> None:
+    rng = random.Random(3)
+    base = {
+        "data": _post("1", "Luka Doncic", "2020-03-01T10:00:00.000Z"),
+        "includes": {"users": [{"id": "1", "username": "fan"}]},
+        "event_time": 1583056800000,
+    }
+    docs: list[Any] = [mutate(base, rng) for _ in range(300)]
+    docs += [
+        {"data": _post("2", "x", "0001-01-01T00:30:00+01:00")},  # out of range once UTC
+        {"data": [_post("3", "x", "9999-12-31T23:30:00-01:00")]},
+        b'{"data": {"id": "4", "created_at": "2020-03-01T10:00:00Z"}, "event_time": 1e400}',
+        {"data": _post("999", "the last good one", "2020-03-01T10:00:09.000Z")},
+    ]
+    path = tmp_path / "hostile.jsonl"
+    raw = [d if isinstance(d, bytes) else json.dumps(d).encode() for d in docs]
+    path.write_bytes(b"\n".join(raw) + b"\n")
+    collector = ReplayCollector([path], speed=speed, sleep=lambda s: None)
+    report = run_collector(settings, collector, max_delay_s=0.0)
+    records = _records(settings)
+    for record in records:
+        to_delivered(record)
+    assert post_of(records[-1])["id"] == "999"
+    assert report.records + report.rejected_total == len(docs)

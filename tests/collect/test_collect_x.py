@@ -7,6 +7,8 @@ import logging
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -114,21 +116,28 @@ def test_backoff_schedule_follows_x_documentation(settings: Settings) -> None:
             Drop(),
             Status(503),
             Status(500),
+            # A reset due sooner than the schedule does not shorten the 60 s wait.
             Status(429, headers={"x-rate-limit-reset": str(int(reset_at))}),
             Status(429),
             Status(429),
-            Stream([line(x_post("1"))]),  # established, then closed by the server
-            Status(503),  # the schedules were reset by the established connection
+            Stream([line(x_post("1")), ("sleep", 0.5)]),  # healthy, then closed
+            Status(503),  # the schedules were reset by the healthy connection
             Drop(),
             Stream([line(x_post("2"))]),
         ]
         sleeps: list[float] = []
-        collector = XCollector(_x(fake), sleep=sleeps.append, now=lambda: NOW)
+        collector = XCollector(_x(fake), sleep=sleeps.append, now=lambda: NOW, clock=_fast_clock())
         report = _run(settings, collector, 2)
-    assert sleeps == [0.25, 0.5, 5.0, 10.0, 30.0, 120.0, 240.0, 0.0, 5.0, 0.25]
+    assert sleeps == [0.25, 0.5, 5.0, 10.0, 60.0, 120.0, 240.0, 0.0, 5.0, 0.25]
     assert report.events["http_429"] == 3 and report.events["http_503"] == 2
     assert report.events["network_errors"] == 3
     assert report.records == 2
+
+
+def _fast_clock(factor: float = 100.0) -> Callable[[], float]:
+    """A monotonic clock running ``factor`` times faster than real time: a connection
+    held open 0.5 s has lived 50 s (healthy), a quick one well under a second."""
+    return lambda: time.monotonic() * factor
 
 
 def test_backoff_caps() -> None:

@@ -12,6 +12,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from courtside.cli._common import console, print_json, settings, with_options
+from courtside.collect.config import DEFAULT_TAMPERING_PER_CHUNK
 from courtside.config import Settings
 from courtside.errors import ConfigError
 
@@ -76,8 +77,14 @@ def collect(
         float, typer.Option(min=0, max=1, help="synthetic: share re-delivered.")
     ] = 0.0,
     tampering: Annotated[
-        int, typer.Option(min=0, help="synthetic: tampering scenarios per 1,000 records.")
-    ] = 0,
+        int,
+        typer.Option(
+            min=0,
+            max=1000,
+            help="synthetic: tampering bursts per 1,000 records (0: none), so the detector "
+            "has something to alert on.",
+        ),
+    ] = DEFAULT_TAMPERING_PER_CHUNK,
     keyword: Annotated[
         list[str] | None,
         typer.Option("--keyword", "-k", help="bluesky: keep posts with this word (repeatable)."),
@@ -116,16 +123,10 @@ def collect(
     if as_json:
         print_json(report.as_dict())
         return
-    console.print(
-        f"collected {report.records} record(s) from {report.source} onto {stream} in "
-        f"{report.seconds:.1f}s: {report.annotated} annotated, "
-        f"{report.rejected_total} rejected",
-        highlight=False,
-    )
-    for code, n in sorted(report.rejected.items()):
-        console.print(f"  rejected/{code}: {n}", highlight=False)
-    for key, n in sorted(report.events.items()):
-        console.print(f"  {key}: {n}", highlight=False)
+    from courtside.collect.summary import summary_lines
+
+    for text in summary_lines(report, stream):
+        console.print(text, highlight=False)
 
 
 def _collector(

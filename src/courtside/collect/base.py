@@ -8,7 +8,10 @@ the generator) and turns what it reads into records in the incoming shape of the
   post when it carries no context annotations, checks that downstream stages accept it
   (``records.to_delivered``) and that it fits the size limit, and queues it on the
   :class:`StreamSink`. Bad input is counted in the :class:`CollectReport`, logged and
-  written to the reject log; it never stops a collector.
+  written to the reject log; it never stops a collector. Each line or frame read from
+  the network is handled inside :meth:`Output.guarded`, so a value of a shape or size
+  nobody foresaw (a number out of range, a string that cannot be encoded) is one more
+  counted reject (``BadValue``), never a crash.
 * The sink appends queued records in batches with ``append_many`` (durable when it
   returns) and only *then* reports the source position given with :meth:`StreamSink.mark`
   as durable, so a source cursor (Bluesky's ``time_us``) is saved only once everything
@@ -47,6 +50,9 @@ MAX_RECORD_BYTES = 1024 * 1024
 _REJECT_KEEP_BYTES = 64 * 1024
 _REJECT_LOG_MAX_BYTES = 64 * 1024 * 1024
 _LOUD_REJECTS = 10  # per reason; the rest are logged at debug level
+# What parsing a hostile value can raise besides RecordError: out-of-range dates and
+# numbers, unencodable strings, missing keys, deep nesting.
+VALUE_ERRORS = (ValueError, TypeError, ArithmeticError, LookupError, RecursionError)
 
 
 class StopCollecting(BaseException):  # noqa: N818 - a control-flow signal, like KeyboardInterrupt
@@ -303,8 +309,11 @@ class Output:
         except RecordError as exc:
             self.reject(exc.code, str(exc), _dump_quietly(record))
             return False
-        except TypeError as exc:  # not JSON-serialisable: cannot come from parsed JSON
+        except orjson.JSONEncodeError as exc:  # e.g. an integer beyond 64 bits
             self.reject("NotSerialisable", str(exc), None)
+            return False
+        except VALUE_ERRORS as exc:
+            self.reject("BadValue", f"{type(exc).__name__}: {exc}", _dump_quietly(record))
             return False
         if len(data) > self.max_record_bytes:
             self.reject(
@@ -316,6 +325,16 @@ class Output:
         self.sink.put(data)
         self.report.records += 1
         return True
+
+    @contextmanager
+    def guarded(self, what: str, raw: bytes) -> Iterator[None]:
+        """Handle one network input (``raw``) inside this block: an unexpected value
+        error becomes a counted ``BadValue`` reject instead of ending the collector."""
+        try:
+            yield
+        except VALUE_ERRORS as exc:
+            log.debug("%s raised while handling %s", type(exc).__name__, what, exc_info=True)
+            self.reject("BadValue", f"{what}: {type(exc).__name__}: {exc}", raw)
 
     def reject(self, code: str, message: str, raw: bytes | None) -> None:
         """Count, log and keep one bad input."""
@@ -334,7 +353,7 @@ class Output:
 def _dump_quietly(record: dict[str, Any]) -> bytes | None:
     try:
         return orjson.dumps(record)
-    except TypeError:
+    except VALUE_ERRORS:
         return None
 
 

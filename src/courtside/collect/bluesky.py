@@ -6,38 +6,59 @@ matches the configured keywords (case-insensitive, whole words) and languages, c
 them into the incoming X shape (:mod:`courtside.collect.bluesky_convert`) and puts them
 on the ``tweets`` stream.
 
-Resuming without gaps: every event carries ``time_us`` (Jetstream's cursor). The
-highest one seen is handed to the stream sink as a mark; once the records before it are
-durable, it is written atomically to ``<state>/collect/bluesky-cursor.json``. On start
-and on every reconnect the subscription asks for ``cursor = saved - rewind_s``, so a
-crash (even kill -9) loses nothing; the few seconds replayed create duplicates, which
-the de-duplication job removes.
+Resuming without gaps: every event carries ``time_us`` (Jetstream's cursor, unix
+microseconds; a connection without a cursor gets live events only). The highest one
+seen is handed to the stream sink as a mark; once the records before it are durable, it
+is written atomically to ``<state>/collect/bluesky-cursor.json``. A collector with no
+cursor yet writes one *before* it queues its first record (that record's ``time_us``),
+so even a kill -9 between the first append and the first regular save resumes from
+before what is on the stream. On start and on every reconnect the subscription asks for
+``cursor = saved - rewind_s``; the few seconds replayed create duplicates, which the
+de-duplication job removes.
 
-Everything else is counted and never stops the collector: ``identity`` events (they
-teach the collector handles), ``account`` events, updates and deletes of posts, other
-collections, frames that are not JSON or are larger than ``bluesky.max_frame_kib``, and
-posts with bad timestamps. Disconnects are retried immediately once, then with
-exponential back-off (1 s doubling up to ``bluesky.reconnect_max_s``).
+Handles learnt from ``identity`` events are kept in ``<state>/collect/`` too (see
+:mod:`courtside.collect.bluesky_state`), so replayed posts carry the same handle after a
+restart as before it.
+
+Everything else is counted and never stops the collector: ``identity`` events,
+``account`` events, updates and deletes of posts, other collections, frames that are
+not JSON or are larger than ``bluesky.max_frame_kib``, events without a plausible
+``time_us`` (not an integer, or more than a day ahead of the clock), and posts with bad
+timestamps or values of unexpected shapes or sizes.
+
+Reconnects: at once after a healthy connection drops, otherwise (a refused or failed
+connection, or one that ended within
+:data:`~courtside.collect.backoff.STABLE_AFTER_S`, whatever it delivered) with
+exponential back-off from 1 s doubling up to ``bluesky.reconnect_max_s``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections import OrderedDict
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
+from websockets.exceptions import ConnectionClosed, InvalidURI, WebSocketException
 from websockets.sync.client import connect
 
 from courtside.collect.annotate import fold_text
-from courtside.collect.backoff import Schedule
+from courtside.collect.backoff import STABLE_AFTER_S, JetstreamBackoff
 from courtside.collect.base import Output, Stopper
 from courtside.collect.bluesky_convert import POST_COLLECTION, convert_post, stable_id
+from courtside.collect.bluesky_state import (
+    CURSOR_FILE,
+    HandleStore,
+    cursor_path,
+    handles_path,
+    load_cursor,
+    valid_did,
+    valid_handle,
+)
 from courtside.collect.config import BlueskySettings
 from courtside.errors import ConfigError, RecordError
 from courtside.lake.layout import write_atomic
@@ -45,27 +66,10 @@ from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
-CURSOR_FILE = "bluesky-cursor.json"
-_MAX_HANDLES = 100_000
+__all__ = ["CURSOR_FILE", "BlueskyCollector", "cursor_path", "keyword_pattern", "load_cursor"]
+
 _RECV_TIMEOUT_S = 0.5
-
-
-def cursor_path(state_dir: Path) -> Path:
-    """Where the durable Jetstream cursor lives."""
-    return state_dir / "collect" / CURSOR_FILE
-
-
-def load_cursor(path: Path) -> int | None:
-    """The saved ``time_us`` cursor, or None when there is none (or it is unreadable)."""
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except FileNotFoundError:
-        return None
-    except (OSError, orjson.JSONDecodeError) as exc:
-        log.warning("ignoring unreadable cursor file %s: %s", path, exc)
-        return None
-    value = doc.get("time_us") if isinstance(doc, dict) else None
-    return value if isinstance(value, int) and value > 0 else None
+_FUTURE_TOLERANCE_US = 86_400 * 1_000_000
 
 
 def keyword_pattern(keywords: list[str]) -> re.Pattern[str] | None:
@@ -82,8 +86,11 @@ class BlueskyCollector:
 
     Args:
         settings: Bluesky settings (URL, keywords, languages, rewind, limits).
-        state_dir: The home's state folder (the cursor file goes under ``collect/``).
+        state_dir: The home's state folder (cursor and handles go under ``collect/``).
         sleep: Called with each back-off delay (default: an interruptible wait).
+        clock: Monotonic clock measuring how long connections live (injectable).
+        wall: Wall clock in epoch seconds, to spot ``time_us`` values from the future.
+        stable_after_s: A connection that lived this long was healthy.
     """
 
     name = "bluesky"
@@ -94,6 +101,9 @@ class BlueskyCollector:
         state_dir: Path,
         *,
         sleep: Callable[[float], Any] | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+        stable_after_s: float = STABLE_AFTER_S,
     ) -> None:
         self.settings = settings
         self.cursor_file = cursor_path(state_dir)
@@ -104,17 +114,28 @@ class BlueskyCollector:
             "id": stable_id("bluesky:" + ",".join(sorted(settings.keywords))),
             "tag": ("bluesky: " + " OR ".join(settings.keywords))[:200],
         }
-        self.handles: OrderedDict[str, str] = OrderedDict()
+        self.handle_store = HandleStore(handles_path(state_dir))
         self.position: int | None = None  # highest time_us processed
         self.saved: int | None = None  # highest time_us durably saved
-        self.backoff = Schedule(1.0, settings.reconnect_max_s)
+        self.backoff = JetstreamBackoff(settings.reconnect_max_s, stable_after_s)
         self.delays: list[float] = []
         self.urls: list[str] = []
         self._sleep = sleep
+        self._clock = clock
+        self._wall = wall
+        self._stopper = Stopper()
+        self._started = False
+
+    @property
+    def handles(self) -> dict[str, str]:
+        """Known DID -> handle mappings."""
+        return self.handle_store.handles
 
     # -- cursor ------------------------------------------------------------------------
     def save_cursor(self, time_us: int | None) -> None:
-        """Durably record ``time_us`` (called by the sink once records are durable)."""
+        """Durably record ``time_us`` (called by the sink once records are durable), and
+        the handles learnt so far."""
+        self.handle_store.save()
         if time_us is None or time_us == self.saved:
             return
         doc = {"time_us": time_us, "url": self.settings.url}
@@ -138,13 +159,17 @@ class BlueskyCollector:
     def run(self, output: Output, stopper: Stopper) -> None:
         """Collect until stopped or ``output`` is full."""
         report = output.report
+        self._stopper = stopper
         output.sink.on_durable = self.save_cursor
-        if self.position is None:
-            self.position = self.saved = load_cursor(self.cursor_file)
+        if not self._started:
+            self._started = True
+            self.handle_store.load()
+            if self.position is None:
+                self.position = self.saved = load_cursor(self.cursor_file)
         while not stopper.requested and not output.full:
-            received = False
             url = self.subscribe_url()
             self.urls.append(url)
+            opened: float | None = None
             try:
                 with connect(
                     url,
@@ -152,6 +177,7 @@ class BlueskyCollector:
                     max_size=max(4 * self.max_frame_bytes, 16 * 1024 * 1024),
                     compression=None,
                 ) as ws:
+                    opened = self._clock()
                     report.count("connections")
                     log.info("connected to Jetstream %s", url)
                     while not stopper.requested and not output.full:
@@ -160,24 +186,27 @@ class BlueskyCollector:
                         except TimeoutError:
                             output.sink.maybe_flush()
                             continue
-                        if not received:
-                            received = True
-                            self.backoff.reset()
-                        self._frame(frame, output)
+                        raw = frame.encode("utf-8") if isinstance(frame, str) else frame
+                        with output.guarded("Jetstream frame", raw):
+                            self._frame(raw, output)
                         output.sink.maybe_flush()
             except InvalidURI as exc:
                 raise ConfigError(f"invalid bluesky.url: {exc}", key="bluesky.url") from None
             except ConnectionClosed as exc:
-                report.count("disconnects")
+                report.count("disconnects" if opened is not None else "network_errors")
                 log.warning("Jetstream connection closed: %s", exc)
-            except (OSError, InvalidHandshake, TimeoutError) as exc:
+            except (OSError, WebSocketException, TimeoutError) as exc:
                 report.count("network_errors")
                 log.warning("cannot connect to Jetstream: %s: %s", type(exc).__name__, exc)
             output.sink.flush()
             if stopper.requested or output.full:
                 break
-            delay = 0.0 if received else self.backoff.next()
+            if opened is None:
+                delay = self.backoff.failed()
+            else:
+                delay = self.backoff.dropped(self._clock() - opened)
             report.count("reconnects")
+            log.info("reconnecting to Jetstream in %.2fs", delay)
             self.delays.append(delay)
             if self._sleep is not None:
                 self._sleep(delay)
@@ -185,9 +214,8 @@ class BlueskyCollector:
                 stopper.wait(delay)
 
     # -- one frame ---------------------------------------------------------------------
-    def _frame(self, frame: bytes | str, output: Output) -> None:
+    def _frame(self, raw: bytes, output: Output) -> None:
         report = output.report
-        raw = frame.encode("utf-8") if isinstance(frame, str) else frame
         if len(raw) > self.max_frame_bytes:
             output.reject(
                 "FrameTooLarge",
@@ -200,31 +228,50 @@ class BlueskyCollector:
         except RecordError as exc:
             output.reject(exc.code, f"Jetstream frame: {exc}", raw)
             return
+        time_us = self._plausible_time_us(event.get("time_us"))
+        if time_us is None:
+            shown = repr(event.get("time_us"))[:60]
+            output.reject("BadTimeUs", f"event 'time_us' is not a usable cursor: {shown}", raw)
+            return
         kind = event.get("kind")
         if kind == "commit":
-            self._commit(event, raw, output)
+            self._commit(event, time_us, raw, output)
         elif kind == "identity":
             report.count("identity_events")
             ident = event.get("identity")
             did, handle = event.get("did"), ident.get("handle") if isinstance(ident, dict) else None
-            if isinstance(did, str) and isinstance(handle, str) and handle:
-                self.handles[did] = handle
-                self.handles.move_to_end(did)
-                if len(self.handles) > _MAX_HANDLES:
-                    self.handles.popitem(last=False)
+            if valid_did(did) and valid_handle(handle):
+                self.handle_store.learn(did, handle)
+            elif handle is not None:
+                report.count("identity_bad_handles")
         elif kind == "account":
             report.count("account_events")
         else:
             report.count("other_events")
         # The position moves only once the event's record (if any) is queued, so a
         # stop in the middle of an event never saves a cursor past it.
-        time_us = event.get("time_us")
-        if isinstance(time_us, int) and not isinstance(time_us, bool) and time_us > 0:
-            if self.position is None or time_us > self.position:
-                self.position = time_us
-            output.sink.mark(self.position)
+        if self.position is None or time_us > self.position:
+            self.position = time_us
+        output.sink.mark(self.position)
 
-    def _commit(self, event: dict[str, Any], raw: bytes, output: Output) -> None:
+    def _plausible_time_us(self, value: Any) -> int | None:
+        """``value`` when it is a cursor Jetstream could have sent: a positive integer
+        not more than a day ahead of the clock (a far-future cursor would make the
+        next connection skip everything up to it)."""
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            return None
+        if value > self._wall() * 1_000_000 + _FUTURE_TOLERANCE_US:
+            return None
+        return value
+
+    def _save_before_first_record(self, time_us: int) -> None:
+        """With no cursor saved yet, save this event's ``time_us`` before its record
+        can reach the stream: a crash after that append then still resumes before it."""
+        if self.saved is None:
+            with self._stopper.critical():
+                self.save_cursor(time_us)
+
+    def _commit(self, event: dict[str, Any], time_us: int, raw: bytes, output: Output) -> None:
         report = output.report
         commit = event.get("commit")
         if not isinstance(commit, dict):
@@ -235,7 +282,12 @@ class BlueskyCollector:
             return
         operation = commit.get("operation")
         if operation != "create":
-            report.count(f"post_{operation}s" if operation in ("update", "delete") else "other_ops")
+            if operation == "update":
+                report.count("post_updates")
+            elif operation == "delete":
+                report.count("post_deletes")
+            else:
+                report.count("other_ops")
             return
         record = commit.get("record")
         text = record.get("text") if isinstance(record, dict) else None
@@ -253,6 +305,7 @@ class BlueskyCollector:
         except RecordError as exc:
             output.reject(exc.code, str(exc), raw)
             return
+        self._save_before_first_record(time_us)
         if output.post(converted):
             report.count("posts")
 

@@ -7,7 +7,8 @@ shape. Gzip is recognised by its magic bytes, whatever the file is called.
 
 Without ``speed`` records go out as fast as possible. With it they keep the original
 spacing of their event times divided by ``speed`` (2.0: twice as fast); records that go
-back in time are sent at once. Lines that are not JSON, not a usable record or longer
+back in time are sent at once. Lines that are not JSON, not a usable record (including
+values out of range, such as a date that leaves the calendar once made UTC) or longer
 than 1 MiB are rejected and counted; a corrupt gzip stream ends that file only.
 """
 
@@ -124,7 +125,8 @@ class ReplayCollector:
                             None,
                         )
                     elif line.strip():
-                        self._line(line, path, output, stopper)
+                        with output.guarded(f"{path.name} line", line):
+                            self._line(line, path, output, stopper)
                     else:
                         report.count("blank_lines")
                     output.sink.maybe_flush()

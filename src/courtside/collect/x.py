@@ -8,8 +8,12 @@ stream, plus each post in ``includes.tweets`` as a record of its own, like the o
 * No byte for ``x.stall_timeout_s`` (the client's read timeout) is a stalled connection;
   it is dropped and re-opened.
 * Reconnects follow X's documented schedule (see :mod:`courtside.collect.backoff`):
-  immediately after an established connection drops, then linear for network errors,
-  exponential for HTTP errors and 429. The sleeper and the wall clock are injectable.
+  immediately once after an established connection drops, then linear for network
+  errors and for connections that end quickly (whatever they delivered), exponential
+  for HTTP errors and 429 (``x-rate-limit-reset`` only ever lengthens a wait). Only a
+  connection that stayed up for :data:`~courtside.collect.backoff.STABLE_AFTER_S`
+  starts the schedules anew. The sleeper, the wall clock and the monotonic clock are
+  injectable.
 * HTTP 401/403 raise :class:`~courtside.collect.x_api.XAuthError` (terminal, no retry).
 * In-band error objects (``errors`` without ``data``, e.g. ``operational-disconnect``,
   or a ``TooManyConnections`` problem) are logged and counted, never put on the stream.
@@ -29,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from courtside.collect.backoff import XBackoff
+from courtside.collect.backoff import STABLE_AFTER_S, XBackoff
 from courtside.collect.base import Output, Stopper
 from courtside.collect.config import XSettings
 from courtside.collect.x_api import (
@@ -56,7 +60,7 @@ class _Drop:
     """How an established (HTTP 200) connection ended."""
 
     reason: str  # "closed", "stall", "network", "stopped"
-    received: bool  # any byte arrived on it
+    lived_s: float  # from the HTTP 200 to the end
 
 
 class XCollector:
@@ -66,7 +70,9 @@ class XCollector:
         settings: X settings.
         sleep: Called with each back-off delay (default: an interruptible wait).
         now: Wall clock in epoch seconds, for ``x-rate-limit-reset`` (injectable).
+        clock: Monotonic clock measuring how long connections live (injectable).
         client: An HTTP client (default: made from ``settings``).
+        stable_after_s: A connection that lived this long was healthy.
     """
 
     name = "x"
@@ -77,7 +83,9 @@ class XCollector:
         *,
         sleep: Callable[[float], Any] | None = None,
         now: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
         client: httpx.Client | None = None,
+        stable_after_s: float = STABLE_AFTER_S,
     ) -> None:
         self.settings = settings
         self.token = bearer_token(settings)
@@ -85,8 +93,9 @@ class XCollector:
         self.rules = XRules(settings, self.client)
         self._sleep = sleep
         self._now = now
+        self._clock = clock
         self.max_line_bytes = settings.max_line_kib * 1024
-        self.backoff = XBackoff(settings.rate_limit_max_s)
+        self.backoff = XBackoff(settings.rate_limit_max_s, stable_after_s)
         self.delays: list[float] = []
 
     # -- the reconnect loop ------------------------------------------------------------
@@ -117,11 +126,7 @@ class XCollector:
                     if drop.reason == "stopped":
                         break
                     report.count("disconnects" if drop.reason != "stall" else "stalls")
-                    if drop.received:
-                        self.backoff.reset()
-                        delay = 0.0
-                    else:
-                        delay = self.backoff.network()
+                    delay = self.backoff.dropped(drop.lived_s)
                     log.warning(
                         "X stream %s; reconnecting in %.2fs",
                         "stalled" if drop.reason == "stall" else f"dropped ({drop.reason})",
@@ -168,13 +173,17 @@ class XCollector:
         )
 
     def _read(self, resp: httpx.Response, output: Output, stopper: Stopper) -> _Drop:
+        opened = self._clock()
+        reason = self._read_lines(resp, output, stopper)
+        return _Drop(reason, self._clock() - opened)
+
+    def _read_lines(self, resp: httpx.Response, output: Output, stopper: Stopper) -> str:
+        """Read until the connection ends; return how it ended."""
         buf = bytearray()
         skipping = False
-        received = False
         limit = self.max_line_bytes
         try:
             for chunk in resp.iter_bytes():
-                received = True
                 start = 0
                 while True:
                     nl = chunk.find(b"\n", start)
@@ -201,7 +210,9 @@ class XCollector:
                         buf.clear()
                     else:
                         buf += chunk[start:nl]
-                        self._line(bytes(buf), output)
+                        line = bytes(buf)
+                        with output.guarded("X stream line", line):
+                            self._line(line, output)
                         buf.clear()
                     start = nl + 1
                 if not buf and output.sink.pending:
@@ -209,15 +220,15 @@ class XCollector:
                 else:
                     output.sink.maybe_flush()
                 if stopper.requested or output.full:
-                    return _Drop("stopped", received)
+                    return "stopped"
         except httpx.ReadTimeout:
-            return _Drop("stall", received)
+            return "stall"
         except httpx.TransportError as exc:
             self._truncated(buf, output)
             log.info("X stream connection lost: %s", self._describe(exc))
-            return _Drop("network", received)
+            return "network"
         self._truncated(buf, output)
-        return _Drop("closed", received)
+        return "closed"
 
     def _truncated(self, buf: bytearray, output: Output) -> None:
         if buf.strip():
