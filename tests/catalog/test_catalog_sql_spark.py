@@ -11,7 +11,7 @@ import pytest
 
 from courtside._duckdb_sandbox import ReadOnlyStatementError
 from courtside.catalog import Catalog, crawl
-from courtside.cli.sql_sessions import SparkSession
+from courtside.cli.sql_sessions import SparkSqlSession
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic
 
@@ -43,7 +43,7 @@ def test_spark_session_is_read_only_unless_write(settings: Settings, tmp_path: P
     crawl(settings)
     out = tmp_path / "outside"
     out.mkdir()
-    session = SparkSession(settings, Catalog.open(settings))
+    session = SparkSqlSession(settings, Catalog.open(settings))
     try:
         for query in REFUSED:
             with pytest.raises(ReadOnlyStatementError, match="add --write"):
@@ -58,7 +58,7 @@ def test_spark_session_is_read_only_unless_write(settings: Settings, tmp_path: P
         assert list(out.iterdir()) == []
     finally:
         session.close()
-    writer = SparkSession(settings, Catalog.open(settings), write=True)
+    writer = SparkSqlSession(settings, Catalog.open(settings), write=True)
     try:
         writer.run(f"INSERT OVERWRITE DIRECTORY '{out}/dir' USING json SELECT 1 AS a")
         assert any((out / "dir").glob("part-*"))

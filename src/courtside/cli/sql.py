@@ -24,7 +24,7 @@ from rich.table import Table
 
 from courtside.catalog.store import Catalog
 from courtside.cli._common import console, err_console, settings
-from courtside.cli.sql_sessions import DuckDBSession, Session, SparkSession
+from courtside.cli.sql_sessions import DuckDBSession, Session, SparkSqlSession
 from courtside.errors import TerminalError
 
 _PROMPT, _MORE = "courtside> ", "      ...> "
@@ -219,7 +219,7 @@ def sql(
     cfg = settings(ctx)
     catalog = Catalog.open(cfg)
     session: Session = (
-        SparkSession(cfg, catalog, write=write)
+        SparkSqlSession(cfg, catalog, write=write)
         if engine == "spark"
         else DuckDBSession(cfg, catalog, write=write)
     )

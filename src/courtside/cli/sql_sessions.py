@@ -9,7 +9,7 @@ from typing import Any, Protocol
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
 
-__all__ = ["DuckDBSession", "Session", "SparkSession"]
+__all__ = ["DuckDBSession", "Session", "SparkSqlSession"]
 
 Rows = tuple[list[str], list[tuple[Any, ...]]]
 
@@ -70,7 +70,7 @@ _SPARK_READS = frozenset(
 _NODE = re.compile(r"^[\s:+\-|'!]*([A-Za-z][A-Za-z0-9]*)", re.MULTILINE)
 
 
-class SparkSession:
+class SparkSqlSession:
     """A local Spark session with every catalog table registered (``database.table``).
 
     Read-only: Spark's own parser must produce a query plan (or a SHOW/DESCRIBE);
