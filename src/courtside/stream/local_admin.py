@@ -45,6 +45,8 @@ class LocalAdmin:
     def _lease(self, stream: str, group: str) -> FileLease: ...
 
     def groups(self) -> list[GroupInfo]:
+        """Every group that committed or has a running consumer: committed, lag, and, for
+        an active one (its lease is held), the read position and what it buffers."""
         out = []
         with self._lock:
             rows = self._db.execute(
