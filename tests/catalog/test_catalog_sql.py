@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import orjson
+import pytest
 from typer.testing import CliRunner
 
 from courtside.catalog import crawl
 from courtside.cli import app
 from courtside.config import Settings
+from courtside.errors import CourtsideError
 from courtside.lake.layout import write_atomic
 
 
@@ -55,3 +58,107 @@ def test_sql_errors_are_one_line_and_interactive_mode_reads_stdin(settings: Sett
     assert out.exit_code == 0, out.output
     assert "n\n2\n" in out.output
     assert (settings.state_dir / "sql_history").exists()
+
+
+# -- read-only by default (issue #10.6) ------------------------------------------------
+def _warehouse(settings: Settings) -> None:
+    import pyarrow as pa
+
+    from courtside.warehouse.base import ROWS_SCHEMA
+    from courtside.warehouse.duckdb import DuckDBWarehouse
+
+    rows = pa.table(
+        {"year": [2020], "month": [3], "day": [1], "player": ["x"], "total": [1]}, ROWS_SCHEMA
+    )
+    DuckDBWarehouse(settings.home / "warehouse.duckdb").load(rows, [], "truncate")
+
+
+ESCAPES = [
+    "ATTACH '{home}/warehouse.duckdb' AS w",
+    "ATTACH '{home}/warehouse.duckdb' AS w; DROP TABLE w.playerstotaltweets",
+    "COPY (SELECT 1) TO '{tmp}/out.csv'",
+    "COPY (SELECT 1) TO '{home}/lake/tweets/out.csv'",
+    "COPY twitter_nba_db.tweets TO '{tmp}/out.parquet' (FORMAT parquet)",
+    "CREATE TABLE t AS SELECT 1 AS a; COPY t FROM '/etc/hostname'",
+    "SELECT * FROM read_text('/etc/passwd')",
+    "SELECT * FROM read_csv('/etc/hostname')",
+    "SELECT * FROM read_json('{home}/courtside.toml')",
+    "SELECT * FROM glob('/*')",
+    "SELECT * FROM glob('{home}/*')",
+    "INSTALL httpfs",
+    "LOAD httpfs",
+    "SET enable_external_access = true",
+    "SET allowed_directories = ['/']",
+    "PRAGMA enable_profiling",
+    "CALL pragma_version()",
+    "EXPORT DATABASE '{tmp}/export'",
+    "SELECT 1; SELECT 2",
+    "EXPLAIN ANALYZE COPY (SELECT 1) TO '{tmp}/out.csv'",
+    "CREATE VIEW v AS SELECT 1",
+]
+
+
+@pytest.mark.parametrize("query", ESCAPES)
+def test_sql_is_read_only_by_default(settings: Settings, tmp_path: Path, query: str) -> None:
+    cmd = _table(settings)
+    _warehouse(settings)
+    before = sorted(p.relative_to(settings.home) for p in settings.home.rglob("*"))
+    outside = sorted(tmp_path.iterdir())
+    sql_text = query.format(home=settings.home, tmp=tmp_path)
+    out = CliRunner().invoke(app, [*cmd, sql_text])
+    assert out.exit_code != 0 and isinstance(out.exception, CourtsideError), out.output
+    assert "\n" not in str(out.exception)
+    after = sorted(p.relative_to(settings.home) for p in settings.home.rglob("*"))
+    assert [p for p in after if p not in before and "sql_history" not in str(p)] == []
+    assert sorted(tmp_path.iterdir()) == outside
+    from courtside.warehouse.duckdb import DuckDBWarehouse
+
+    wh = DuckDBWarehouse(settings.home / "warehouse.duckdb")
+    assert wh.query("SELECT count(*) FROM playerstotaltweets").rows == [(1,)]
+
+
+def test_sql_write_lifts_the_read_only_mode(settings: Settings, tmp_path: Path) -> None:
+    cmd = _table(settings)
+    target = tmp_path / "out.csv"
+    out = CliRunner().invoke(
+        app,
+        [*cmd, "--write", f"COPY (SELECT count(*) AS n FROM twitter_nba_db.tweets) TO '{target}'"],
+    )
+    assert out.exit_code == 0, out.output
+    assert target.read_text().splitlines() == ["n", "2"]
+
+
+def test_sql_reads_every_catalog_table_read_only(settings: Settings) -> None:
+    cmd = _table(settings)
+    for query in ("SHOW ALL TABLES", "DESCRIBE twitter_nba_db.tweets", "EXPLAIN " + QUERY,
+                  "SUMMARIZE twitter_nba_db.tweets", "FROM twitter_nba_db.tweets"):  # fmt: skip
+        out = CliRunner().invoke(app, [*cmd, query, "--format", "csv"])
+        assert out.exit_code == 0, (query, out.output)
+
+
+def test_unqualified_table_names_get_a_suggestion(settings: Settings) -> None:
+    cmd = _table(settings)
+    out = CliRunner().invoke(app, [*cmd, "SELECT count(*) FROM tweets"])
+    assert "try twitter_nba_db.tweets" in str(out.exception)
+    out = CliRunner().invoke(app, [*cmd, "SELECT count(*) FROM nosuch"])
+    assert "try" not in str(out.exception) and "nosuch" in str(out.exception)
+
+
+def test_shell_meta_commands(settings: Settings) -> None:
+    cmd = _table(settings)
+    session = (
+        ".help\n.tables\n.schema tweets\n.schema nosuch\n.bogus\n"
+        "SELECT 1 AS a; SELECT 2 AS b;\nSELECT * FROM tweets;\nCOPY (SELECT 1) TO '/tmp/x.csv';\n"
+        "\\q\nSELECT 'never run' AS z;\n"
+    )
+    out = CliRunner().invoke(app, [*cmd, "--format", "csv"], input=session)
+    assert out.exit_code == 0, out.output
+    text = out.output
+    assert ".schema [TABLE]" in text and ".quit, .exit, \\q" in text
+    assert "twitter_nba_db.tweets │ json" in text
+    for column in ("id", "users", "year", "month", "day"):
+        assert f"│ {column} " in text
+    assert "no table nosuch" in text and "unknown command .bogus" in text
+    assert "a\n1\n" in text and "b\n2\n" in text
+    assert "try twitter_nba_db.tweets" in text and "not COPY" in text
+    assert "never run" not in text

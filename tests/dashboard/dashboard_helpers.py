@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import socket
 from datetime import date
 from pathlib import Path
@@ -80,7 +81,7 @@ def alert(
         "window_end": start.replace(":00Z", ":59Z"),
     }
     doc.update(extra)
-    return orjson.dumps(doc)
+    return json.dumps(doc).encode()  # the standard library writes integers of any size
 
 
 def write_alerts(settings: Settings) -> None:
@@ -97,6 +98,20 @@ def write_alerts(settings: Settings) -> None:
                 b"not json at all",
             ],
         )  # fmt: skip
+
+
+#: Alert records with values that once broke the page (issue #10.4), and the field named.
+BAD_ALERTS: tuple[tuple[bytes, str], ...] = (
+    (alert("Miami Heat", "Luka Doncic", 2, ["Jimmy Butler"], "2024-05-02T10:00:00Z",
+           version=10**30), "version"),
+    (alert("Miami Heat", "Luka Doncic", "3", ["Jimmy Butler"],  # type: ignore[arg-type]
+           "2024-05-02T10:01:00Z"), "total"),
+)  # fmt: skip
+
+
+def write_bad_alerts(settings: Settings) -> None:
+    with open_stream(settings) as backend:
+        backend.append_many("alerts", [record for record, _ in BAD_ALERTS])
 
 
 def write_streams(settings: Settings) -> None:
@@ -184,6 +199,7 @@ def build_home(settings: Settings) -> None:
     """Everything at once: warehouse, alerts, streams, runs, raw posts, errors."""
     write_warehouse(settings)
     write_alerts(settings)
+    write_bad_alerts(settings)
     write_streams(settings)
     write_runs(settings)
     write_raw(settings)

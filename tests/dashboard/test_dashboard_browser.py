@@ -270,9 +270,15 @@ def test_page_shows_the_data(driver: Any, full_url: str, artifacts: Path) -> Non
     runs = {r[0]: r for r in rows(driver, "runs")}
     assert runs["job/dedupe"][1] == "succeeded" and runs["load/warehouse"][1] == "failed"
     assert h.SCRIPT in runs["load/warehouse"][5]
-    assert ["tweets", "deliver", "7", "3"] in rows(driver, "groups")
+    assert ["tweets", "deliver", "7", "3", "7", "0", "idle"] in rows(driver, "groups")
     assert dict(zip(column(driver, "streams", "stream"), column(driver, "streams", "records"),
-                    strict=True)) == {"alerts": "4", "control": "0", "tweets": "10"}  # fmt: skip
+                    strict=True)) == {"alerts": "6", "control": "0", "tweets": "10"}  # fmt: skip
+    # Records that are not valid alerts (a 31-digit version, a total that is text, not
+    # JSON) are listed as errors; they break neither the alerts table nor what follows.
+    invalid = rows(driver, "alerts-invalid")
+    assert [r[0] for r in invalid] == ["6", "5", "4"]
+    assert "version is not a positive integer" in invalid[1][2]
+    assert "total is not a count" in invalid[0][2] and invalid[2][2] == "not JSON"
     lake = {r[0]: r for r in rows(driver, "lake")}
     assert lake["raw"][1:3] == ["4", "3"] and lake["errors"][1] == "1"
     assert rows(driver, "error-codes") == [["NotJson", "2"], ["BadCreatedAt", "1"]]
@@ -361,6 +367,27 @@ def test_team_filter(driver: Any, full_url: str, artifacts: Path) -> None:
     assert_no_exception(driver)
     box.send_keys(Keys.ESCAPE)
     screenshot(driver, artifacts / "dashboard-team-filter.png")
+
+
+def test_a_broken_source_costs_only_its_own_part(
+    driver: Any, tmp_path: Path, artifacts: Path
+) -> None:
+    settings = load_settings(home=tmp_path / "broken")
+    init_home(settings)
+    h.build_home(settings)
+    (settings.state_dir / "runs.db").write_bytes(b"this is not a database" * 200)
+    with dashboard(settings.home) as url:
+        driver.get(url)
+        wait_for(driver, lambda: page_ready(driver) and rows(driver, "alerts"), "the page")
+        wait_for(driver, lambda: rows(driver, "error-latest"), "the error output, drawn last")
+        text = driver.find_element("tag name", "body").text
+        assert "Last runs could not be drawn: DatabaseError file is not a database" in text
+        assert "The rest of the page is unaffected" in text
+        assert len(rows(driver, "alerts")) == 2 and len(rows(driver, "alerts-invalid")) == 3
+        assert rows(driver, "streams") and rows(driver, "lake") and rows(driver, "top-players")
+        assert_no_exception(driver)
+        assert_nothing_injected(driver)
+        screenshot(driver, artifacts / "dashboard-broken-source.png")
 
 
 def test_empty_home_says_what_to_run(driver: Any, tmp_path: Path, artifacts: Path) -> None:

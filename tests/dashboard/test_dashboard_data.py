@@ -250,8 +250,15 @@ def test_standings_from_the_warehouse(settings: Settings) -> None:
 
 # -- alerts, runs, streams, lake, errors ------------------------------------------------
 def test_latest_alerts_collapse_updates_and_keep_text(full: Settings) -> None:
-    alerts, length = data.latest_alerts(full)
-    assert length == 4  # including the record that is not JSON
+    alerts, length, invalid = data.latest_alerts(full)
+    assert length == 6  # including the record that is not JSON and the two bad alerts
+    # Newest first; each with its reason, never a crash or a silent skip.
+    assert [(b.seq, b.reason.split(" ")[0]) for b in invalid] == [
+        (6, "total"),
+        (5, "version"),
+        (4, "not"),
+    ]
+    assert invalid[1].reason == "version is not a positive integer (1e+30)"
     assert [(a.team, a.player, a.total, a.version) for a in alerts] == [
         ("Boston Celtics", "LeBron James", 4, 2),
         (h.SCRIPT, h.IMG, 3, 1),
@@ -262,7 +269,7 @@ def test_latest_alerts_collapse_updates_and_keep_text(full: Settings) -> None:
 
 
 def test_filter_alerts(full: Settings) -> None:
-    alerts, _ = data.latest_alerts(full)
+    alerts, _, _ = data.latest_alerts(full)
     table = PlayersTable.default()
     # LeBron plays for the Lakers: an alert targeting him involves the Lakers.
     lakers = data.filter_alerts(alerts, table, teams=["Los Angeles Lakers"])
@@ -274,6 +281,57 @@ def test_filter_alerts(full: Settings) -> None:
     assert [a.player for a in senders] == ["LeBron James"]
     assert data.filter_alerts(alerts, table, teams=["Utah Jazz"]) == []
     assert len(data.filter_alerts(alerts, table)) == 2
+
+
+BAD_FIELDS = [
+    ({"version": 10**30}, "version is not a positive integer"),
+    ({"version": 0}, "version is not a positive integer"),
+    ({"version": -1}, "version is not a positive integer"),
+    ({"version": True}, "version is not a positive integer"),
+    ({"version": 1.5}, "version is not a positive integer"),
+    ({"version": "2"}, "version is not a positive integer"),
+    ({"total": 10**31}, "total is not a count"),
+    ({"total": -2}, "total is not a count"),
+    ({"total": "many"}, "total is not a count"),
+    ({"total": None}, "total is not a count"),
+    ({"team": ["a", "b"]}, "team is not a name"),
+    ({"team": ""}, "team is not a name"),
+    ({"tamperingPlayer": {"x": 1}}, "tamperingPlayer is not a name"),
+    ({"players": "Jimmy Butler"}, "players is not a list"),
+    ({"window_start": 1714564800000}, "window_start or window_end is not text"),
+]
+
+
+@pytest.mark.parametrize(("change", "reason"), BAD_FIELDS, ids=[r for _, r in BAD_FIELDS])
+def test_a_bad_alert_field_is_an_error_row_not_a_crash(
+    settings: Settings, change: dict[str, object], reason: str
+) -> None:
+    import json
+
+    import orjson
+
+    from courtside.dashboard.text import cell
+    from courtside.home import open_stream
+
+    good = h.alert("Boston Celtics", "LeBron James", 2, ["Jayson Tatum"], "2024-05-01T12:00:00Z")
+    doc = orjson.loads(good) | change
+    with open_stream(settings) as backend:
+        backend.append_many("alerts", [good, json.dumps(doc).encode(), b"[1, 2]", b""])
+    alerts, length, invalid = data.latest_alerts(settings)
+    assert length == 4 and [a.team for a in alerts] == ["Boston Celtics"]
+    by_seq = {b.seq: b.reason for b in invalid}
+    assert reason in by_seq[2] and by_seq[3] == "not a JSON object" and by_seq[4] == "not JSON"
+    # Every value that reaches a table cell is one the page can draw.
+    for a in alerts:
+        for value in (a.total, a.version):
+            assert isinstance(cell(value), int) and abs(value) < 2**31
+
+
+def test_cells_turn_huge_integers_into_text() -> None:
+    from courtside.dashboard.text import cell, md_escape
+
+    assert cell(10**30) == "1000000000000000000000000000000"
+    assert cell(-(2**60)) == md_escape(str(-(2**60))) and cell(2**53 - 1) == 2**53 - 1
 
 
 def test_alerts_stream_without_alerts(settings: Settings) -> None:
@@ -294,7 +352,7 @@ def test_last_runs(full: Settings) -> None:
 
 def test_stream_health(full: Settings) -> None:
     streams, groups = data.stream_health(full)
-    assert {s.name: s.length for s in streams} == {"alerts": 4, "control": 0, "tweets": 10}
+    assert {s.name: s.length for s in streams} == {"alerts": 6, "control": 0, "tweets": 10}
     assert [(g.stream, g.group, g.committed_seq, g.lag) for g in groups] == [
         ("tweets", "deliver", 7, 3)
     ]

@@ -28,13 +28,20 @@ def test_statements_create_copy_and_replace_days(home: Path) -> None:
     assert sql.index("BEGIN;") < sql.index("CREATE TABLE IF NOT EXISTS playerstotaltweets")
     assert "player varchar(255) not null" in sql and "total integer not null" in sql
     copy = (
-        "COPY playerstotaltweets_staging FROM"
-        " 's3://my-lake/courtside/players_total_tweets/year=2020/month=03/day=01/'\n"
+        "COPY playerstotaltweets (year, month, day, player, total) FROM"
+        " 's3://my-lake/courtside/playerstotaltweets/year=2020/month=03/day=01/'\n"
         f"    IAM_ROLE '{ROLE}'\n    FORMAT AS JSON 'auto';"
     )
     assert copy in sql
     assert "DELETE FROM playerstotaltweets WHERE year = 2020 AND month = 3 AND day = 1;" in sql
-    assert "SELECT 2020, 3, 1, player, total FROM playerstotaltweets_staging;" in sql
+    # What the COPY reads: the export of the checked rows, with their days.
+    export = home / "exports/redshift/playerstotaltweets"
+    assert outcome.export == str(export) and f"copy the export {export.parent}/" in sql
+    files = sorted(p.relative_to(export).as_posix() for p in export.rglob("*.json"))
+    assert files == ["year=2020/month=03/day=01/part-00000.json"]
+    assert (export / files[0]).read_bytes() == (
+        b'{"year":2020,"month":3,"day":1,"player":"LeBron James","total":3}\n'
+    )
     # An empty day only deletes: a COPY of an empty S3 prefix fails in Redshift.
     assert "day=02/" not in sql
     assert "DELETE FROM playerstotaltweets WHERE year = 2020 AND month = 3 AND day = 2;" in sql
@@ -50,7 +57,7 @@ def test_truncate_mode_and_placeholders() -> None:
     )
     body = sql.split("BEGIN;")[1]
     assert "DELETE FROM playerstotaltweets;" in body and "WHERE year" not in body
-    assert "s3://<your-bucket>/<lake-prefix>/players_total_tweets/year=2020" in body
+    assert "s3://<your-bucket>/<prefix>/playerstotaltweets/year=2020" in body
     assert "IAM_ROLE 'arn:aws:iam::<account-id>:role/<redshift-s3-role>'" in body
 
 

@@ -13,7 +13,7 @@ from courtside.config import Settings
 if TYPE_CHECKING:
     import duckdb
 
-__all__ = ["duckdb_source", "open_duckdb", "register_spark"]
+__all__ = ["duckdb_source", "open_duckdb", "open_duckdb_read_only", "register_spark"]
 
 _EXT = {"parquet": "parquet", "json": "json"}
 
@@ -93,6 +93,22 @@ def open_duckdb(
             f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
             f" SELECT * FROM {duckdb_source(table)}"
         )
+    return conn
+
+
+def open_duckdb_read_only(
+    settings: Settings, *, catalog: Catalog | None = None
+) -> duckdb.DuckDBPyConnection:
+    """:func:`open_duckdb`, then locked down for ``courtside sql``'s read-only mode: files
+    readable only under the lake and the tables' locations, nothing writable, no extension
+    installs or loads, configuration locked (see :mod:`courtside._duckdb_sandbox`)."""
+    from courtside._duckdb_sandbox import lock_down
+
+    catalog = catalog or Catalog.open(settings)
+    conn = open_duckdb(settings, catalog=catalog)
+    folders: list[Path | str] = [settings.lake]
+    folders += [t.location for t in catalog.tables() if "://" not in t.location]
+    lock_down(conn, folders)
     return conn
 
 

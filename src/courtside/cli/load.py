@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from courtside.cli._common import console, err_console, print_json, settings
+
+if TYPE_CHECKING:
+    from courtside.warehouse.loader import LoadOutcome
 
 
 def load_cmd(
@@ -52,10 +55,11 @@ def load_cmd(
     if outcome.statements is not None:
         sys.stdout.write(outcome.statements)
         err_console.print(
-            f"{len(outcome.days)} day(s), {outcome.rows} row(s) in the lake; Redshift "
-            "statements written above",
+            f"{len(outcome.days)} day(s), {outcome.rows} row(s) checked and exported to "
+            f"{outcome.export}; Redshift statements written above",
             highlight=False,
         )
+        _report_rejected(outcome)
         return
     out = err_console if outcome.dry_run else console
     if not outcome.days:
@@ -73,11 +77,15 @@ def load_cmd(
             f"{s.target} (mode {s.mode}, {s.rows_deleted} row(s) replaced) in {s.seconds:.2f}s",
             highlight=False,
         )
+    _report_rejected(outcome)
+
+
+def _report_rejected(outcome: LoadOutcome) -> None:
     if outcome.rejected:
+        reasons = ", ".join(f"{k}: {v}" for k, v in outcome.rejected_by_reason.items())
         err_console.print(
-            f"[yellow]warning:[/yellow] {outcome.rejected} row(s) rejected (player missing or "
-            "over 255 characters, or total out of range); see the run record "
-            f"{outcome.run_id}",
+            f"[yellow]warning:[/yellow] {outcome.rejected} row(s) rejected ({reasons}); "
+            f"the other rows were loaded; see the run record {outcome.run_id}",
             highlight=False,
         )
 

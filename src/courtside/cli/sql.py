@@ -2,15 +2,19 @@
 
 Every catalog table is queryable as ``database.table``: on DuckDB by default, or on
 Spark SQL with ``--engine spark``. One-shot with a query argument (output as a table,
-CSV or JSON), interactive with history otherwise.
+CSV or JSON), interactive with history and meta-commands (``.help``) otherwise.
+
+Read-only by default (see :mod:`courtside._duckdb_sandbox`): one query at a time, files
+readable only in the lake, nothing written anywhere, no extensions; ``--write`` lifts it.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,17 +22,27 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from courtside.catalog.store import Catalog
 from courtside.cli._common import console, err_console, settings
-from courtside.config import Settings
+from courtside.cli.sql_sessions import DuckDBSession, Session, SparkSqlSession
 from courtside.errors import TerminalError
+
+_PROMPT, _MORE = "courtside> ", "      ...> "
+_HELP = """\
+.help              this help
+.tables            the catalog's tables (query them as database.table)
+.schema [TABLE]    columns of every table, or of TABLE (name or database.table)
+.quit, .exit, \\q   leave (also Ctrl-D)
+End SQL statements with ';'. Read-only unless started with --write."""
+# The unqualified name in DuckDB's and Spark's "table not found" errors.
+_MISSING = (
+    re.compile(r"Table with name ([A-Za-z0-9_]+) does not exist"),
+    re.compile(r"The table or view `?([A-Za-z0-9_]+)`? cannot be found"),
+)
 
 
 class QueryError(TerminalError):
-    """The query failed (syntax error, unknown table, ...)."""
-
-
-Runner = Callable[[str], tuple[list[str], list[tuple[Any, ...]]]]
-_PROMPT, _MORE = "courtside> ", "      ...> "
+    """The query failed (syntax error, unknown table, refused in read-only mode, ...)."""
 
 
 def _cell(value: Any) -> Any:
@@ -67,38 +81,69 @@ def write_result(columns: Sequence[str], rows: Sequence[Sequence[Any]], fmt: str
     sys.stdout.flush()
 
 
-def _duckdb_runner(cfg: Settings) -> tuple[Runner, Callable[[], None]]:
-    from courtside.catalog import open_duckdb
-
-    conn = open_duckdb(cfg)
-
-    def run(query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        rel = conn.sql(query)
-        if rel is None:
-            return [], []
-        return list(rel.columns), rel.fetchall()
-
-    return run, conn.close
-
-
-def _spark_runner(cfg: Settings) -> tuple[Runner, Callable[[], None]]:
-    from courtside.batch.config import batch_settings
-    from courtside.batch.spark_dedupe import spark_session
-    from courtside.catalog import Catalog, register_spark
-
-    bcfg = batch_settings(cfg)
-    spark = spark_session(bcfg.spark_master, bcfg.spark_driver_memory, app="courtside-sql")
-    spark.sparkContext.setLogLevel("ERROR")
-    register_spark(spark, Catalog.open(cfg))
-
-    def run(query: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        df = spark.sql(query)
-        return list(df.columns), [tuple(r) for r in df.collect()]
-
-    return run, spark.stop
+def explain(exc: BaseException, catalog: Catalog) -> str:
+    """The error's first line, with a hint when an unqualified catalog table name was
+    not found (``tweets`` -> ``twitter_nba_db.tweets``)."""
+    text = str(exc).strip()
+    first = text.splitlines()[0] if text else type(exc).__name__
+    for pattern in _MISSING:
+        match = pattern.search(text)
+        if match:
+            name = match[1].lower()
+            found = [t.qualified_name for t in catalog.tables() if t.name.lower() == name]
+            if found:
+                return f"{first} (catalog tables are database.table: try {', '.join(found)})"
+    return first
 
 
-def _interactive(run: Runner, fmt: str, history: Path) -> None:
+def _tables(catalog: Catalog) -> None:
+    tables = catalog.tables()
+    if not tables:
+        err_console.print("no tables yet: run `courtside etl workflow` (or `courtside demo`)")
+        return
+    write_result(
+        ["table", "format", "partitioned by"],
+        [(t.qualified_name, t.format, ", ".join(k.name for k in t.partition_keys)) for t in tables],
+        "table",
+    )
+
+
+def _schema(catalog: Catalog, wanted: str | None) -> None:
+    tables = catalog.tables()
+    if wanted:
+        key = wanted.lower().rstrip(";")
+        tables = [t for t in tables if key in (t.name.lower(), t.qualified_name.lower())]
+        if not tables:
+            err_console.print(f"[red]error:[/red] no table {escape(wanted)!s} (see .tables)")
+            return
+    rows = [(t.qualified_name, c.name, c.type, "") for t in tables for c in t.columns]
+    rows += [
+        (t.qualified_name, k.name, "string", "partition") for t in tables for k in t.partition_keys
+    ]
+    rows.sort(key=lambda r: r[0])
+    write_result(["table", "column", "type", "key"], rows, "table")
+
+
+def _meta(line: str, catalog: Catalog) -> bool | None:
+    """Run a meta-command; ``True`` to leave, ``False`` handled, ``None`` not one."""
+    words = line.split()
+    command = words[0].lower() if words else ""
+    if command in (".quit", ".exit", "\\q", "quit", "exit"):
+        return True
+    if command == ".help":
+        err_console.print(_HELP, highlight=False, markup=False)
+    elif command == ".tables":
+        _tables(catalog)
+    elif command == ".schema":
+        _schema(catalog, words[1] if len(words) > 1 else None)
+    elif command.startswith((".", "\\")):
+        err_console.print(f"[red]error:[/red] unknown command {escape(command)!s}; try .help")
+    else:
+        return None
+    return False
+
+
+def _interactive(session: Session, catalog: Catalog, fmt: str, history: Path) -> None:
     try:
         import readline
     except ImportError:  # pragma: no cover - Windows
@@ -110,7 +155,11 @@ def _interactive(run: Runner, fmt: str, history: Path) -> None:
         except OSError:
             pass
         readline.set_history_length(1000)
-    err_console.print("courtside sql: end statements with ';', .quit to leave", style="dim")
+    mode = "read-write" if session.write else "read-only"
+    err_console.print(
+        f"courtside sql ({session.engine}, {mode}): end statements with ';', .help for help",
+        style="dim",
+    )
     buffer: list[str] = []
     try:
         while True:
@@ -118,8 +167,12 @@ def _interactive(run: Runner, fmt: str, history: Path) -> None:
                 line = input(_MORE if buffer else _PROMPT)
             except EOFError:
                 break
-            if not buffer and line.strip() in (".quit", ".exit", "quit", "exit"):
-                break
+            if not buffer:
+                done = _meta(line.strip(), catalog)
+                if done:
+                    break
+                if done is False:
+                    continue
             buffer.append(line)
             text = "\n".join(buffer).strip()
             if not text or not text.endswith(";"):
@@ -127,15 +180,20 @@ def _interactive(run: Runner, fmt: str, history: Path) -> None:
                     buffer = []
                 continue
             buffer = []
-            try:
-                columns, rows = run(text.rstrip(";"))
-                if columns:
-                    write_result(columns, rows, fmt)
-            except Exception as exc:  # noqa: BLE001 - any SQL error is shown, the shell goes on
-                err_console.print(f"[red]error:[/red] {escape(str(exc).splitlines()[0])}")
+            _run_all(session, catalog, text, fmt)
     finally:
         if readline is not None:
             readline.write_history_file(history)
+
+
+def _run_all(session: Session, catalog: Catalog, text: str, fmt: str) -> None:
+    try:
+        for statement in session.split(text):
+            columns, rows = session.run(statement)
+            if columns:
+                write_result(columns, rows, fmt)
+    except Exception as exc:  # noqa: BLE001 - any SQL error is shown, the shell goes on
+        err_console.print(f"[red]error:[/red] {escape(explain(exc, catalog))}", highlight=False)
 
 
 def sql(
@@ -143,26 +201,40 @@ def sql(
     query: Annotated[str | None, typer.Argument(help="SQL to run; none: interactive.")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table, csv or json.")] = "table",
     engine: Annotated[str, typer.Option("--engine", help="duckdb or spark.")] = "duckdb",
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Lift the read-only mode: any statement (several at once), files anywhere, "
+            "ATTACH, extensions. Without it: one query at a time, lake files only.",
+        ),
+    ] = False,
 ) -> None:
-    """Query catalog tables by database.table name (e.g. twitter_nba_db.tweets)."""
+    """Query catalog tables by database.table name (e.g. twitter_nba_db.tweets), read-only
+    unless --write."""
     if fmt not in ("table", "csv", "json"):
         raise typer.BadParameter(f"{fmt!r} is not one of table, csv, json", param_hint="--format")
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter(f"{engine!r} is not one of duckdb, spark", param_hint="--engine")
     cfg = settings(ctx)
-    run, close = _spark_runner(cfg) if engine == "spark" else _duckdb_runner(cfg)
+    catalog = Catalog.open(cfg)
+    session: Session = (
+        SparkSqlSession(cfg, catalog, write=write)
+        if engine == "spark"
+        else DuckDBSession(cfg, catalog, write=write)
+    )
     try:
         if query is None:
-            _interactive(run, fmt, cfg.state_dir / "sql_history")
+            _interactive(session, catalog, fmt, cfg.state_dir / "sql_history")
             return
         try:
-            columns, rows = run(query)
+            columns, rows = session.run(query)
         except Exception as exc:
-            raise QueryError(str(exc).splitlines()[0] if str(exc) else repr(exc)) from exc
+            raise QueryError(explain(exc, catalog)) from exc
         if columns:
             write_result(columns, rows, fmt)
     finally:
-        close()
+        session.close()
 
 
 def register(app: typer.Typer) -> None:

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from courtside.cli._common import console, print_json, settings
+from courtside.cli.streams import group_dict, groups_table
 from courtside.home import init_home, open_stream
 from courtside.supervisor import Supervisor, components_for, nightly_args, pid_alive, read_state
 
@@ -89,6 +90,7 @@ def status(
                 "supervisor_running": bool(state.get("running")) and pid_alive(state.get("pid")),
                 "components": rows,
                 "lags": lags,
+                "groups": [group_dict(g) for g in groups],
             }
         )
         return
@@ -104,10 +106,7 @@ def status(
                 str(r["restarts"]),
             )
         console.print(table)
-    lag_table = Table("stream", "consumer group", "behind (records)", title="consumer lag")
-    for g in lags:
-        lag_table.add_row(str(g["stream"]), str(g["group"]), str(g["lag"]))
-    console.print(lag_table)
+    console.print(groups_table(groups, title="consumer groups (lag: records not committed)"))
 
 
 def register(app: typer.Typer) -> None:

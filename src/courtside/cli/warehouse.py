@@ -21,6 +21,14 @@ warehouse_app = typer.Typer(
 def query(
     ctx: typer.Context,
     sql: Annotated[str, typer.Argument(help="One SQL statement (run read-only).")],
+    write: Annotated[
+        bool,
+        typer.Option(
+            "--write",
+            help="Run any statements (several at once) read-write and commit. Without it: "
+            "one statement, read-only, no file access.",
+        ),
+    ] = False,
     target: Annotated[
         str | None, typer.Option(help="duckdb (default) or postgres (with a URL).")
     ] = None,
@@ -32,14 +40,20 @@ def query(
     max_rows: Annotated[int, typer.Option(help="Print at most this many rows.")] = 1000,
 ) -> None:
     """Run one read-only statement, e.g. courtside warehouse query
-    "SELECT player, sum(total) FROM playerstotaltweets GROUP BY 1 ORDER BY 2 DESC LIMIT 10"."""
+    "SELECT player, sum(total) FROM playerstotaltweets GROUP BY 1 ORDER BY 2 DESC LIMIT 10".
+
+    Read-only is enforced by the engine: on PostgreSQL a read-only transaction holding a
+    single (prepared) statement; on DuckDB a read-only connection with file access off,
+    queries only. --write lifts both."""
     from courtside.warehouse.errors import WarehouseConfigError
     from courtside.warehouse.loader import open_warehouse
 
     if output not in ("table", "csv", "json"):
         raise WarehouseConfigError(f"--format must be table, csv or json, got {output[:20]!r}")
     with open_warehouse(settings(ctx), target=target, url=url) as warehouse:
-        result = warehouse.query(sql, max_rows=max_rows)
+        result = warehouse.query(sql, max_rows=max_rows, write=write)
+    for note in result.notes:
+        err_console.print(f"[yellow]note:[/yellow] {note}", highlight=False)
     if output == "json":
         print_json([dict(zip(result.columns, row, strict=True)) for row in result.rows])
     elif output == "csv":

@@ -140,7 +140,12 @@ def main(argv: list[str] | None = None) -> None:
         f"{md_escape(view.describe())}; home: {md_escape(str(settings.home.resolve()))}."
     )
     st.sidebar.header("Filters")
-    f = _filters(settings, view, players_table)
+    try:
+        f = _filters(settings, view, players_table)
+    except Exception as exc:  # noqa: BLE001 - the page is drawn with default filters
+        st.sidebar.error(f"The filters could not be read: {md_escape(str(exc)[:200])}")
+        today = datetime.now(UTC).date()
+        f = sections.Filters(today - timedelta(days=_DEFAULT_DAYS - 1), today, (), (), None, 10)
     live = st.sidebar.toggle("Live alerts and health", value=True, key="live")
     refresh_s = st.sidebar.number_input(
         "Refresh every (s)",

@@ -15,13 +15,21 @@ they are: the page must show them as text, never as HTML or Markdown.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-import orjson
-
 from courtside.config import Settings
+from courtside.dashboard.alerts import (
+    HINT_NO_STREAMS,
+    MAX_TEXT,
+    AlertRow,
+    Alerts,
+    BadAlert,
+    filter_alerts,
+    from_epoch_ms,
+    latest_alerts,
+    plain_text,
+)
 from courtside.dashboard.errors import (
     DashboardError,
     NoDataError,
@@ -42,11 +50,12 @@ from courtside.dashboard.warehouse_view import (
 )
 from courtside.errors import CourtsideError
 from courtside.lake.layout import ZONES, visible_files
-from courtside.reference.players import PlayersTable, fold
 from courtside.stream.base import GroupInfo, StreamInfo
 
 __all__ = [
     "AlertRow",
+    "Alerts",
+    "BadAlert",
     "CountryCount",
     "DashboardError",
     "DayTotal",
@@ -70,155 +79,8 @@ __all__ = [
     "stream_health",
 ]
 
-HINT_NO_STREAMS = "Run `courtside demo`, or start `courtside collect` and `courtside deliver`."
-HINT_NO_ALERTS = (
-    "Run `courtside detect` to watch the tweets stream for tampering (or `courtside demo`)."
-)
 HINT_NO_RUNS = "Run `courtside pipeline nightly` (or `courtside demo`) to record batch runs."
 HINT_NO_LAKE = "Run `courtside demo`, or `courtside deliver` to land posts in the lake."
-ALERTS = "alerts"
-_MAX_TEXT = 300
-_MAX_PLAYERS = 50
-
-
-def _text(value: object) -> str:
-    """A record value as bounded plain text (``""`` for missing)."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value[:_MAX_TEXT]
-    if isinstance(value, bool | int | float):
-        return str(value)
-    return orjson.dumps(value).decode()[:_MAX_TEXT]
-
-
-def _when(ts_ms: object) -> datetime | None:
-    """An epoch-ms value as an aware UTC datetime, ``None`` when it is not one."""
-    if not isinstance(ts_ms, int) or ts_ms <= 0:
-        return None
-    try:
-        return datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
-    except (OverflowError, OSError, ValueError):
-        return None
-
-
-def _int(value: object) -> int:
-    try:
-        return int(value)  # type: ignore[call-overload]
-    except (TypeError, ValueError, OverflowError):
-        return 0
-
-
-# -- alerts ----------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class AlertRow:
-    """The latest version of one tampering alert (updates replace earlier versions)."""
-
-    seq: int
-    appended: datetime
-    alert_id: str
-    team: str
-    player: str
-    total: int
-    players: tuple[str, ...]
-    window_start: str
-    window_end: str
-    version: int
-
-
-def _alert(seq: int, ts_ms: int, data: bytes) -> AlertRow | None:
-    try:
-        doc = orjson.loads(data)
-    except orjson.JSONDecodeError:
-        return None
-    if not isinstance(doc, dict):
-        return None
-    players = doc.get("players")
-    names = tuple(_text(p) for p in players[:_MAX_PLAYERS]) if isinstance(players, list) else ()
-    team, player = _text(doc.get("team")), _text(doc.get("tamperingPlayer"))
-    start = _text(doc.get("window_start"))
-    return AlertRow(
-        seq=seq,
-        appended=datetime.fromtimestamp(ts_ms / 1000, tz=UTC),
-        alert_id=_text(doc.get("alert_id")) or f"{team}|{player}|{start}",
-        team=team,
-        player=player,
-        total=_int(doc.get("total")),
-        players=names,
-        window_start=start,
-        window_end=_text(doc.get("window_end")),
-        version=max(1, _int(doc.get("version", 1))),
-    )
-
-
-def latest_alerts(
-    settings: Settings, limit: int = 50, scan: int = 5000
-) -> tuple[list[AlertRow], int]:
-    """The newest alerts, one row per alert id (its latest version), newest first.
-
-    Args:
-        settings: The configuration (the stream file).
-        limit: At most this many alerts.
-        scan: Look at most at this many of the newest records of the ``alerts`` stream.
-
-    Returns:
-        The alerts and the number of records in the ``alerts`` stream.
-
-    Raises:
-        NoDataError: no stream file, or no alert yet.
-        SourceUnavailableError: the stream file is busy.
-    """
-    if not settings.stream_path.exists():
-        raise NoDataError("no streams yet", hint=HINT_NO_STREAMS)
-    from courtside.home import open_stream
-
-    latest: dict[str, AlertRow] = {}
-    try:
-        with open_stream(settings) as backend:
-            last = backend.last_seq(ALERTS)
-            after = max(0, last - scan)
-            while after < last:
-                records = backend.read(ALERTS, after, 1000)
-                if not records:
-                    break
-                for rec in records:
-                    row = _alert(rec.seq, rec.ts_ms, rec.data)
-                    if row is not None:
-                        latest[row.alert_id] = row
-                after = records[-1].seq
-            length = next((s.length for s in backend.streams() if s.name == ALERTS), 0)
-    except CourtsideError as exc:
-        raise SourceUnavailableError(f"cannot read the alerts stream: {exc}") from None
-    if not latest:
-        raise NoDataError("no tampering alerts yet", hint=HINT_NO_ALERTS)
-    rows = sorted(latest.values(), key=lambda r: r.seq, reverse=True)
-    return rows[:limit], length
-
-
-def filter_alerts(
-    alerts: Iterable[AlertRow],
-    players_table: PlayersTable,
-    teams: Sequence[str] = (),
-    players: Sequence[str] = (),
-) -> list[AlertRow]:
-    """Alerts involving ``teams`` (as the sending team or the targeted player's team) and
-    ``players`` (as the target or a sender); an empty filter keeps everything. Names
-    compare ignoring case and accents."""
-    team_keys = {fold(t) for t in teams}
-    player_keys = {fold(p) for p in players}
-    out = []
-    for alert in alerts:
-        if team_keys:
-            target = players_table.by_name(alert.player)
-            involved = {fold(alert.team)} | ({fold(target.team)} if target else set())
-            if not involved & team_keys:
-                continue
-        if player_keys:
-            names = {fold(alert.player)} | {fold(p) for p in alert.players}
-            if not names & player_keys:
-                continue
-        out.append(alert)
-    return out
 
 
 # -- pipeline health -------------------------------------------------------------------
@@ -265,8 +127,8 @@ def last_runs(settings: Settings, scan: int = 1000) -> list[RunRow]:
                 status=rec.status,
                 started_at=rec.started_at.astimezone(UTC),
                 duration_s=rec.duration_s,
-                counts=", ".join(f"{k}={v}" for k, v in sorted(rec.counts.items()))[:_MAX_TEXT],
-                error=_text(rec.error),
+                counts=", ".join(f"{k}={v}" for k, v in sorted(rec.counts.items()))[:MAX_TEXT],
+                error=plain_text(rec.error),
                 runs=0,
                 failed=0,
             )
@@ -387,7 +249,9 @@ def error_output(settings: Settings, latest: int = 20) -> ErrorSummary:
         raise SourceError(f"cannot read the errors/ zone: {str(exc)[:300]}") from None
     finally:
         con.close()
-    shown = [(_when(ts), _text(code), _text(message)) for ts, code, message in rows]
+    shown = [
+        (from_epoch_ms(ts), plain_text(code), plain_text(message)) for ts, code, message in rows
+    ]
     return ErrorSummary(
-        sum(int(n) for _, n in codes), [(_text(c), int(n)) for c, n in codes], shown
+        sum(int(n) for _, n in codes), [(plain_text(c), int(n)) for c, n in codes], shown
     )

@@ -7,21 +7,21 @@ Every value that comes from a record goes through :func:`~courtside.dashboard.te
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
 
 import streamlit as st
 
 from courtside.config import Settings
-from courtside.dashboard import charts, data, stats
-from courtside.dashboard.errors import DashboardError, NoDataError
-from courtside.dashboard.text import cell, md_escape, when, window
+from courtside.dashboard import charts, data, health, stats
+from courtside.dashboard.errors import DashboardError
+from courtside.dashboard.text import when, window
+from courtside.dashboard.widgets import guarded, show_problem, table
 from courtside.reference.players import PlayersTable
 
 __all__ = [
     "Filters",
+    "guarded",
     "alerts_section",
     "health_section",
     "percentile_section",
@@ -43,22 +43,7 @@ class Filters:
     top_n: int
 
 
-def show_problem(exc: DashboardError) -> None:
-    """The empty state (or a read problem) with what to run."""
-    message = md_escape(str(exc)[:300])
-    text = f"{message[:1].upper()}{message[1:]}. {exc.hint}".strip()
-    if isinstance(exc, NoDataError):
-        st.info(text, icon=":material/info:")
-    else:
-        st.warning(text, icon=":material/warning:")
-
-
-def table(rows: Sequence[dict[str, Any]], *, key: str) -> None:
-    """A static table with every text cell escaped (``key`` labels it for tests)."""
-    with st.container(key=key):
-        st.table([{k: cell(v) for k, v in row.items()} for row in rows], hide_index=True)
-
-
+@guarded("Players related posts")
 def players_section(view: data.WarehouseView, f: Filters) -> None:
     """Top players by total (bar chart and table) and the chosen players' daily trend."""
     st.header("Players related posts", anchor="players")
@@ -101,6 +86,7 @@ def players_section(view: data.WarehouseView, f: Filters) -> None:
     st.altair_chart(charts.trend_chart(stats.zero_filled(trend, days, f.players)), width="stretch")
 
 
+@guarded("The percentile graph")
 def percentile_section(view: data.WarehouseView, f: Filters) -> None:
     """The distribution of average daily totals per player, chosen players placed on it."""
     st.header("Percentile graph", anchor="percentiles")
@@ -161,6 +147,7 @@ def _errors(_settings: Settings, lake: str) -> data.ErrorSummary:
     return data.error_output(_settings)
 
 
+@guarded("The regional graph")
 def regional_section(settings: Settings, f: Filters) -> None:
     """Posts by region and country of the authors' locations (or place data)."""
     st.header("Regional graph", anchor="regions")
@@ -196,11 +183,12 @@ def regional_section(settings: Settings, f: Filters) -> None:
         )
 
 
+@guarded("Tampering alerts")
 def alerts_section(settings: Settings, players_table: PlayersTable, f: Filters) -> None:
     """The latest tampering alerts (redrawn every few seconds while live)."""
     st.header("Tampering alerts", anchor="alerts")
     try:
-        alerts, length = data.latest_alerts(settings)
+        alerts, length, invalid = data.latest_alerts(settings)
     except DashboardError as exc:
         show_problem(exc)
         st.caption(f"Checked at {when(datetime.now(UTC))}.")
@@ -217,111 +205,43 @@ def alerts_section(settings: Settings, players_table: PlayersTable, f: Filters) 
     )
     if not shown:
         st.info("No alert involves the chosen teams or players.")
-        return
-    table(
-        [
-            {
-                "received": a.appended,
-                "team": a.team,
-                "tampering player": a.player,
-                "posts": a.total,
-                "from players": ", ".join(a.players),
-                "window (UTC)": window(a.window_start, a.window_end),
-                "version": a.version,
-            }
-            for a in shown
-        ],
-        key="alerts",
-    )
-
-
-def health_section(settings: Settings) -> None:
-    """Last runs, stream lengths and lags, lake size per zone, error output."""
-    st.header("Pipeline health", anchor="health")
-    st.subheader("Last runs")
-    try:
-        runs = data.last_runs(settings)
+    else:
         table(
             [
                 {
-                    "job": f"{r.kind}/{r.name}",
-                    "status": r.status,
-                    "started": r.started_at,
-                    "seconds": f"{r.duration_s:.1f}" if r.duration_s is not None else "running",
-                    "counts": r.counts,
-                    "error": r.error,
-                    "failed/runs": f"{r.failed}/{r.runs}",
+                    "received": a.appended,
+                    "team": a.team,
+                    "tampering player": a.player,
+                    "posts": a.total,
+                    "from players": ", ".join(a.players),
+                    "window (UTC)": window(a.window_start, a.window_end),
+                    "version": a.version,
                 }
-                for r in runs
+                for a in shown
             ],
-            key="runs",
+            key="alerts",
         )
-    except DashboardError as exc:
-        show_problem(exc)
+    if invalid:
+        st.error(
+            f"{len(invalid)} record(s) on the alerts stream are not valid alerts and are not "
+            "shown above:",
+            icon=":material/error:",
+        )
+        table(
+            [{"seq": b.seq, "received": b.appended, "problem": b.reason} for b in invalid],
+            key="alerts-invalid",
+        )
+
+
+@guarded("Pipeline health")
+def health_section(settings: Settings) -> None:
+    """Last runs, stream lengths and lags, lake size per zone, error output: each part
+    drawn on its own, so one unreadable source hides nothing else."""
+    st.header("Pipeline health", anchor="health")
+    health.runs_part(settings)
     left, right = st.columns(2)
     with left:
-        st.subheader("Streams")
-        try:
-            streams, groups = data.stream_health(settings)
-            table(
-                [
-                    {
-                        "stream": s.name,
-                        "records": s.length,
-                        "last seq": s.last_seq or 0,
-                        "MiB": f"{s.bytes / 2**20:.2f}",
-                    }
-                    for s in streams
-                ],
-                key="streams",
-            )
-            table(
-                [
-                    {
-                        "stream": g.stream,
-                        "consumer group": g.group,
-                        "committed": g.committed_seq,
-                        "lag": g.lag,
-                    }
-                    for g in groups
-                ]
-                or [{"consumer group": "none yet"}],
-                key="groups",
-            )
-        except DashboardError as exc:
-            show_problem(exc)
+        health.streams_part(settings)
     with right:
-        st.subheader("Lake")
-        try:
-            zones = _zones(settings, str(settings.lake))
-            table(
-                [
-                    {
-                        "zone": z.zone,
-                        "files": z.files,
-                        "partitions": z.partitions,
-                        "MiB": f"{z.bytes / 2**20:.3f}",
-                        "newest file": z.newest,
-                    }
-                    for z in zones
-                ],
-                key="lake",
-            )
-        except DashboardError as exc:
-            show_problem(exc)
-    st.subheader("Error output")
-    try:
-        errors = _errors(settings, str(settings.lake))
-    except DashboardError as exc:
-        show_problem(exc)
-        return
-    st.metric("records in errors/", errors.total)
-    if errors.total:
-        left, right = st.columns([1, 3])
-        with left:
-            table([{"error code": c, "records": n} for c, n in errors.by_code], key="error-codes")
-        with right:
-            table(
-                [{"arrived": t, "error code": c, "message": m} for t, c, m in errors.latest],
-                key="error-latest",
-            )
+        health.lake_part(lambda: _zones(settings, str(settings.lake)))
+    health.errors_part(lambda: _errors(settings, str(settings.lake)))

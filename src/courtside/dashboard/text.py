@@ -37,11 +37,17 @@ def when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%SZ")
 
 
+_SAFE_INT = 2**53  # beyond this, a browser's numbers (and Arrow's int64) lose digits
+
+
 def cell(value: object) -> object:
-    """A table cell: numbers stay numbers, everything else is escaped text."""
+    """A table cell: numbers stay numbers, everything else is escaped text (integers too
+    large for the page's numbers become text, so no value can break a table)."""
     if isinstance(value, bool):
         return "yes" if value else "no"
-    if isinstance(value, int | float):
+    if isinstance(value, int):
+        return value if -_SAFE_INT < value < _SAFE_INT else md_escape(str(value))
+    if isinstance(value, float):
         return value
     if isinstance(value, datetime):
         return md_escape(when(value))

@@ -25,6 +25,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from courtside.batch.config import batch_settings
+from courtside.batch.state import job_lock
 from courtside.catalog.config import catalog_settings
 from courtside.catalog.errors import NoSuchTableError
 from courtside.catalog.store import Catalog, Partition, Table
@@ -192,6 +194,7 @@ def run_day(
     parent: Run | str | None = None,
     catalog: Catalog | None = None,
     keep_engine: bool = False,
+    lock_wait_s: float | None = None,
 ) -> DailyResult:
     """Run one execution of the state machine for ``day``.
 
@@ -204,9 +207,13 @@ def run_day(
         catalog: The catalog (default: the home's).
         keep_engine: Leave the engine running after a success (the next day of a range
             reuses it); a failure always stops it.
+        lock_wait_s: How long to wait for another execution of the same day to finish
+            (default ``batch.lock_wait_s``: refuse at once). Executions of one day never
+            overlap: each holds the day's lock (``state/daily-YYYY-MM-DD.lock``).
 
     Raises:
         DailyJobError: the execution ended in ``Fail`` (its run record has the states).
+        JobBusyError: another execution of the same day holds its lock.
     """
     catalog = catalog or Catalog.open(settings)
     database = catalog_settings(settings).database
@@ -222,7 +229,12 @@ def run_day(
         "database": database,
         "table": OUTPUT_TABLE,
     }
-    with recorder.run(JOB_KIND, JOB_NAME, run_params, parent=parent) as run:
+    if lock_wait_s is None:
+        lock_wait_s = batch_settings(settings).lock_wait_s
+    with (
+        job_lock(settings, f"{JOB_NAME}-{day.isoformat()}", lock_wait_s),
+        recorder.run(JOB_KIND, JOB_NAME, run_params, parent=parent) as run,
+    ):
         machine = _Machine(run)
         created, rows = False, 0
         try:

@@ -16,6 +16,20 @@ Guarantees every backend must give:
   been processed *and its output is durable*. After a restart a consumer of the same
   group resumes right after its last commit, so records polled but not committed are
   delivered again (at-least-once).
+* A consumer group has **at most one active consumer**: ``consumer()`` takes the group's
+  exclusive lease and holds it for the consumer's lifetime (until ``Consumer.close``, the
+  backend's ``close`` or the process's death, kill -9 included, which frees it at once).
+  A second consumer of the same group waits up to ``wait_s`` and then raises
+  :class:`~courtside.stream.errors.ConsumerBusyError` naming the holder (its pid), so two
+  copies of one stage never process (and write) every record twice. Kinesis backends
+  implement the lease with KCL-style leases; ``reset_group`` and ``delete_stream`` are
+  refused while a group's lease is held.
+* While it runs, a consumer records its read position, pid and a heartbeat in the store
+  (at most about once a second), so ``groups()`` shows what each group has *read*,
+  *committed* and *buffered* (read, not yet committed), not only its commits.
+* Reading an unknown stream raises :class:`~courtside.stream.errors.UnknownStreamError`
+  (the known streams ``tweets``, ``control`` and ``alerts`` always exist); ``append``
+  creates a stream on first use, ``create_stream`` does so explicitly.
 * :class:`~courtside.errors.StreamBusyError` (transient) means "retry later"; other
   :class:`~courtside.errors.StreamError` are terminal.
 """
@@ -26,7 +40,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, Self
 
 from courtside.errors import StreamError
 
@@ -56,13 +70,36 @@ class StreamInfo:
 
 @dataclass(frozen=True)
 class GroupInfo:
-    """A consumer group's committed position and lag on one stream."""
+    """A consumer group's positions on one stream.
+
+    Attributes:
+        stream: The stream.
+        group: The consumer group.
+        committed_seq: The last durably committed sequence number (0: none yet).
+        lag: Records after the commit: not yet durably processed.
+        updated_ms: When the group last committed (epoch ms; 0: never).
+        read_seq: The active consumer's read position (the commit when none is active).
+        buffered: Records read but not committed yet (0 when no consumer is active).
+        active: True while a consumer holds the group's lease.
+        holder: The active consumer's ``pid N since <time>`` ("" when none).
+        heartbeat_ms: When the active consumer last polled (epoch ms), if known.
+    """
 
     stream: str
     group: str
     committed_seq: int
     lag: int
     updated_ms: int
+    read_seq: int = 0
+    buffered: int = 0
+    active: bool = False
+    holder: str = ""
+    heartbeat_ms: int | None = None
+
+    @property
+    def unread(self) -> int:
+        """Records not read yet by the group."""
+        return self.lag - self.buffered
 
 
 def check_stream_name(name: str) -> str:
@@ -131,8 +168,14 @@ class StreamBackend(ABC):
         """Read up to ``limit`` records with sequence numbers greater than ``after_seq``."""
 
     @abstractmethod
-    def consumer(self, stream: str, group: str) -> Consumer:
-        """A consumer of ``stream`` in ``group``, starting after the group's commit."""
+    def consumer(self, stream: str, group: str, *, wait_s: float = 0.0) -> Consumer:
+        """A consumer of ``stream`` in ``group``, starting after the group's commit, holding
+        the group's exclusive lease until it is closed.
+
+        Raises:
+            ConsumerBusyError: another consumer still holds the lease after ``wait_s``.
+            UnknownStreamError: ``stream`` does not exist.
+        """
 
     @abstractmethod
     def committed(self, stream: str, group: str) -> int:
@@ -154,12 +197,45 @@ class StreamBackend(ABC):
     def trim(
         self, stream: str, *, max_age_s: float | None = None, max_bytes: int | None = None
     ) -> int:
-        """Delete the oldest records beyond the retention limits; return how many."""
+        """Delete the oldest records beyond the retention limits; return how many.
+
+        Raises:
+            StreamError: for a negative or non-finite limit.
+        """
+
+    @abstractmethod
+    def has_stream(self, stream: str) -> bool:
+        """True when ``stream`` exists."""
+
+    @abstractmethod
+    def create_stream(self, stream: str) -> bool:
+        """Create ``stream`` when missing; True when it was created."""
+
+    @abstractmethod
+    def delete_stream(self, stream: str) -> int:
+        """Delete ``stream``, its records and its groups' positions; return how many
+        records were deleted. Sequence numbers of a stream re-created later continue
+        after the deleted ones (never reused).
+
+        Raises:
+            ConsumerBusyError: a consumer of the stream is active (nothing deleted).
+            UnknownStreamError: no such stream.
+        """
+
+    @abstractmethod
+    def reset_group(self, stream: str, group: str, seq: int = 0) -> None:
+        """Set ``group``'s committed position to ``seq``, backwards too (0: replay
+        everything retained).
+
+        Raises:
+            ConsumerBusyError: the group's consumer is active (nothing changed).
+            StreamError: ``seq`` is negative.
+        """
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources."""
 
-    def __enter__(self) -> StreamBackend:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -3,25 +3,30 @@
 Many processes may append and consume at once: SQLite serialises writers with a file
 lock (we wait up to ``busy_timeout_s``) while readers never block. Each stream is one
 table whose ``INTEGER PRIMARY KEY AUTOINCREMENT`` column is the sequence number, so
-numbers increase and are never reused, even after retention trims the head. Consumer
-group positions live in the ``offsets`` table of the same file.
+numbers increase and are never reused, even after retention trims the head (or the
+stream is deleted and created again: the ``retired`` table remembers where it was).
+Consumer group positions live in the ``offsets`` table of the same file; the active
+consumers' read positions and heartbeats in ``readers``. Group leases are ``flock``s on
+files in ``<stream file>.leases/`` (see :mod:`courtside.stream.lease`).
 """
 
 from __future__ import annotations
 
+import math
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from courtside._sqlite import set_wal
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import (
     KNOWN_STREAMS,
-    Consumer,
-    GroupInfo,
     Record,
     StreamBackend,
     StreamInfo,
@@ -29,14 +34,25 @@ from courtside.stream.base import (
     check_stream_name,
 )
 from courtside.stream.config import StreamSettings
+from courtside.stream.errors import ConsumerBusyError, UnknownStreamError
+from courtside.stream.lease import FileLease
+from courtside.stream.local_admin import LocalAdmin
+from courtside.stream.local_consumer import LocalConsumer
+
+__all__ = ["LocalConsumer", "LocalStream"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS streams (name TEXT PRIMARY KEY, created_ms INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS offsets (
     stream TEXT NOT NULL, grp TEXT NOT NULL, seq INTEGER NOT NULL, updated_ms INTEGER NOT NULL,
     PRIMARY KEY (stream, grp));
+CREATE TABLE IF NOT EXISTS readers (
+    stream TEXT NOT NULL, grp TEXT NOT NULL, read_seq INTEGER NOT NULL, pid INTEGER NOT NULL,
+    heartbeat_ms INTEGER NOT NULL, PRIMARY KEY (stream, grp));
+CREATE TABLE IF NOT EXISTS retired (name TEXT PRIMARY KEY, last_seq INTEGER NOT NULL);
 """
 _RETENTION_EVERY_S = 60.0
+_T = TypeVar("_T")
 
 
 def _now_ms() -> int:
@@ -47,7 +63,16 @@ def _table(stream: str) -> str:
     return f"s_{check_stream_name(stream)}"
 
 
-class LocalStream(StreamBackend):
+def _missing_table(exc: sqlite3.OperationalError) -> bool:
+    return "no such table" in str(exc)
+
+
+def _check_limit(name: str, value: float | None) -> None:
+    if value is not None and (not math.isfinite(value) or value < 0):
+        raise StreamError(f"{name} must be a non-negative number, got {value}")
+
+
+class LocalStream(LocalAdmin, StreamBackend):
     """SQLite-backed streams in one file. Safe across processes; one instance per thread
     is simplest, but calls are serialised by a lock so sharing one is also safe."""
 
@@ -59,6 +84,8 @@ class LocalStream(StreamBackend):
         self._lock = threading.RLock()
         self._known: set[str] = set()
         self._last_retention = 0.0
+        self.leases_dir = self.path.with_name(self.path.name + ".leases")
+        self._consumers: weakref.WeakSet[LocalConsumer] = weakref.WeakSet()
         try:
             self._db = sqlite3.connect(
                 str(self.path),
@@ -100,26 +127,52 @@ class LocalStream(StreamBackend):
                     self._db.execute("ROLLBACK")
                     raise StreamBusyError(f"stream file {self.path} is busy: {exc}") from exc
 
-    def _create(self, stream: str) -> None:
+    def _create(self, stream: str) -> bool:
         table = _table(stream)
+        created = self._db.execute(
+            "INSERT OR IGNORE INTO streams(name, created_ms) VALUES (?, ?)", (stream, _now_ms())
+        ).rowcount
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS {table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
             "ts_ms INTEGER NOT NULL, size INTEGER NOT NULL, data BLOB NOT NULL)"
         )
+        # A stream deleted earlier continues its numbering: sequence numbers are never
+        # reused, so positions kept elsewhere (checkpoints) never skip new records.
         self._db.execute(
-            "INSERT OR IGNORE INTO streams(name, created_ms) VALUES (?, ?)", (stream, _now_ms())
+            "INSERT INTO sqlite_sequence(name, seq) SELECT ?, last_seq FROM retired"
+            " WHERE name = ? AND NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = ?)",
+            (table, stream, table),
         )
         self._known.add(stream)
+        return bool(created)
 
-    def _ensure(self, stream: str) -> str:
+    def _ensure(self, stream: str, *, create: bool = False) -> str:
+        """The stream's table; a missing stream is created when ``create`` or when it is
+        one of the known streams, else :class:`UnknownStreamError`."""
         if stream not in self._known:
             check_stream_name(stream)
             row = self._db.execute("SELECT 1 FROM streams WHERE name = ?", (stream,)).fetchone()
             if row is None:
+                if not create and stream not in KNOWN_STREAMS:
+                    raise UnknownStreamError(stream, self._names())
                 with self._write():
                     self._create(stream)
             self._known.add(stream)
         return _table(stream)
+
+    def _names(self) -> list[str]:
+        return [r[0] for r in self._db.execute("SELECT name FROM streams ORDER BY name")]
+
+    def _retry_missing(self, stream: str, action: Callable[[], _T]) -> _T:
+        """Run ``action``; if another process deleted the stream's table since this one
+        saw it, look the stream up again and retry once."""
+        try:
+            return action()
+        except sqlite3.OperationalError as exc:
+            if not _missing_table(exc):
+                raise
+            self._known.discard(stream)
+            return action()
 
     def _check_size(self, data: bytes) -> None:
         if len(data) > self.max_record_bytes:
@@ -141,22 +194,26 @@ class LocalStream(StreamBackend):
         if not batch:
             return []
         with self._lock:
-            table = self._ensure(stream)
-            ts = _now_ms()
-            with self._write() as db:
-                first = db.execute(
-                    f"INSERT INTO {table}(ts_ms, size, data) VALUES (?, ?, ?)",
-                    (ts, len(batch[0]), batch[0]),
-                ).lastrowid
-                assert first is not None
-                if len(batch) > 1:
-                    db.executemany(
-                        f"INSERT INTO {table}(ts_ms, size, data) VALUES (?, ?, ?)",
-                        ((ts, len(d), d) for d in batch[1:]),
-                    )
+            first = self._retry_missing(stream, lambda: self._insert(stream, batch))
             self._maybe_retain(stream)
         # One writer at a time and AUTOINCREMENT: the batch got consecutive numbers.
         return list(range(first, first + len(batch)))
+
+    def _insert(self, stream: str, batch: list[bytes]) -> int:
+        table = self._ensure(stream, create=True)
+        ts = _now_ms()
+        with self._write() as db:
+            first = db.execute(
+                f"INSERT INTO {table}(ts_ms, size, data) VALUES (?, ?, ?)",
+                (ts, len(batch[0]), batch[0]),
+            ).lastrowid
+            assert first is not None
+            if len(batch) > 1:
+                db.executemany(
+                    f"INSERT INTO {table}(ts_ms, size, data) VALUES (?, ?, ?)",
+                    ((ts, len(d), d) for d in batch[1:]),
+                )
+        return first
 
     def _maybe_retain(self, stream: str) -> None:
         now = time.monotonic()
@@ -175,13 +232,16 @@ class LocalStream(StreamBackend):
 
     # -- reading ---------------------------------------------------------------------------
     def read(self, stream: str, after_seq: int = 0, limit: int = 1000) -> list[Record]:
-        with self._lock:
+        def _select() -> list[tuple[int, int, bytes]]:
             table = self._ensure(stream)
+            return self._db.execute(
+                f"SELECT seq, ts_ms, data FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
+                (after_seq, limit),
+            ).fetchall()
+
+        with self._lock:
             try:
-                rows = self._db.execute(
-                    f"SELECT seq, ts_ms, data FROM {table} WHERE seq > ? ORDER BY seq LIMIT ?",
-                    (after_seq, limit),
-                ).fetchall()
+                rows = self._retry_missing(stream, _select)
             except sqlite3.OperationalError as exc:
                 raise StreamBusyError(f"cannot read stream {stream}: {exc}") from exc
         return [Record(*row) for row in rows]
@@ -197,65 +257,102 @@ class LocalStream(StreamBackend):
     def commit(self, stream: str, group: str, seq: int) -> None:
         """Durably set ``group``'s position on ``stream`` to ``seq`` (never backwards)."""
         with self._write() as db:
-            db.execute(
-                "INSERT INTO offsets(stream, grp, seq, updated_ms) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(stream, grp) DO UPDATE SET "
-                "seq = max(seq, excluded.seq), updated_ms = excluded.updated_ms",
-                (stream, group, seq, _now_ms()),
-            )
+            self._upsert_offset(db, stream, group, seq)
 
-    def reset_group(self, stream: str, group: str, seq: int = 0) -> None:
-        """Set ``group``'s position to ``seq``, backwards too (replay from the start)."""
+    @staticmethod
+    def _upsert_offset(db: sqlite3.Connection, stream: str, group: str, seq: int) -> None:
+        db.execute(
+            "INSERT INTO offsets(stream, grp, seq, updated_ms) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT(stream, grp) DO UPDATE SET "
+            "seq = max(seq, excluded.seq), updated_ms = excluded.updated_ms",
+            (stream, group, seq, _now_ms()),
+        )
+
+    # -- consumers -------------------------------------------------------------------------
+    def _lease(self, stream: str, group: str) -> FileLease:
+        return FileLease(self.leases_dir / f"{stream}@{group}.lease")
+
+    def consumer(self, stream: str, group: str, *, wait_s: float = 0.0) -> LocalConsumer:
+        check_group_name(group)
+        self.last_seq(stream)  # UnknownStreamError for a stream that does not exist
+        lease = self._lease(stream, group)
+        holder = lease.acquire(wait_s)
+        if holder is not None:
+            raise ConsumerBusyError(stream, group, holder)
+        try:
+            consumer = LocalConsumer(self, stream, group, lease)
+        except BaseException:
+            lease.release()
+            raise
+        self._consumers.add(consumer)
+        return consumer
+
+    def _beat(self, stream: str, group: str, read_seq: int) -> None:
+        """Record an active consumer's read position, pid and heartbeat."""
         with self._write() as db:
             db.execute(
-                "INSERT INTO offsets(stream, grp, seq, updated_ms) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(stream, grp) DO UPDATE SET seq = excluded.seq, "
-                "updated_ms = excluded.updated_ms",
-                (stream, group, seq, _now_ms()),
+                "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (stream, group, read_seq, os.getpid(), _now_ms()),
             )
 
-    def consumer(self, stream: str, group: str) -> LocalConsumer:
-        self._ensure(stream)
-        return LocalConsumer(self, stream, check_group_name(group))
+    def _commit(self, stream: str, group: str, seq: int, read_seq: int) -> None:
+        """A consumer's commit: the offset and its read position, in one transaction."""
+        with self._write() as db:
+            self._upsert_offset(db, stream, group, seq)
+            db.execute(
+                "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (stream, group, read_seq, os.getpid(), _now_ms()),
+            )
+
+    def _forget(self, stream: str, group: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM readers WHERE stream = ? AND grp = ?", (stream, group))
 
     def last_seq(self, stream: str) -> int:
         """The newest sequence number of ``stream`` (0 when empty)."""
+
+        def _max() -> int:
+            row = self._db.execute(f"SELECT max(seq) FROM {self._ensure(stream)}").fetchone()
+            return int(row[0] or 0)
+
         with self._lock:
-            table = self._ensure(stream)
-            row = self._db.execute(f"SELECT max(seq) FROM {table}").fetchone()
-        return int(row[0] or 0)
+            return self._retry_missing(stream, _max)
 
     # -- admin -----------------------------------------------------------------------------
+    def has_stream(self, stream: str) -> bool:
+        check_stream_name(stream)
+        with self._lock:
+            return stream in self._names()
+
+    def create_stream(self, stream: str) -> bool:
+        check_stream_name(stream)
+        with self._lock, self._write():
+            return self._create(stream)
+
     def streams(self) -> list[StreamInfo]:
         out = []
         with self._lock:
-            names = [r[0] for r in self._db.execute("SELECT name FROM streams ORDER BY name")]
-            for name in names:
-                table = _table(name)
+            for name in self._names():
                 count, first, last, size = self._db.execute(
-                    f"SELECT count(*), min(seq), max(seq), coalesce(sum(size), 0) FROM {table}"
+                    f"SELECT count(*), min(seq), max(seq), coalesce(sum(size), 0) "
+                    f"FROM {self._ensure(name)}"
                 ).fetchone()
                 out.append(StreamInfo(name, count, first, last, size))
-        return out
-
-    def groups(self) -> list[GroupInfo]:
-        out = []
-        with self._lock:
-            rows = self._db.execute(
-                "SELECT stream, grp, seq, updated_ms FROM offsets ORDER BY stream, grp"
-            ).fetchall()
-            for stream, grp, seq, updated in rows:
-                table = self._ensure(stream)
-                (lag,) = self._db.execute(
-                    f"SELECT count(*) FROM {table} WHERE seq > ?", (seq,)
-                ).fetchone()
-                out.append(GroupInfo(stream, grp, seq, lag, updated))
         return out
 
     def trim(
         self, stream: str, *, max_age_s: float | None = None, max_bytes: int | None = None
     ) -> int:
-        table = self._ensure(stream)
+        _check_limit("max_age_s", max_age_s)
+        _check_limit("max_bytes", max_bytes)
+        with self._lock:
+            return self._retry_missing(
+                stream, lambda: self._trim(self._ensure(stream), max_age_s, max_bytes)
+            )
+
+    def _trim(self, table: str, max_age_s: float | None, max_bytes: int | None) -> int:
         deleted = 0
         with self._write() as db:
             if max_age_s is not None:
@@ -287,48 +384,8 @@ class LocalStream(StreamBackend):
         return deleted
 
     def close(self) -> None:
+        """Close every consumer opened here (releasing their leases), then the file."""
+        for consumer in list(self._consumers):
+            consumer.close()
         with self._lock:
             self._db.close()
-
-
-class LocalConsumer(Consumer):
-    """A consumer group member on a :class:`LocalStream`."""
-
-    def __init__(self, backend: LocalStream, stream: str, group: str) -> None:
-        self._backend = backend
-        self.stream = stream
-        self.group = group
-        self._committed = backend.committed(stream, group)
-        self._position = self._committed
-
-    @property
-    def position(self) -> int:
-        return self._position
-
-    @property
-    def committed(self) -> int:
-        return self._committed
-
-    def poll(self, max_records: int = 1000, timeout_s: float = 0.0) -> list[Record]:
-        deadline = time.monotonic() + timeout_s
-        delay = 0.005
-        while True:
-            records = self._backend.read(self.stream, self._position, max_records)
-            if records:
-                self._position = records[-1].seq
-                return records
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return []
-            time.sleep(min(delay, remaining))
-            delay = min(delay * 2, 0.2)
-
-    def commit(self, seq: int | None = None) -> None:
-        target = self._position if seq is None else seq
-        if target <= self._committed:
-            return
-        self._backend.commit(self.stream, self.group, target)
-        self._committed = target
-
-    def seek(self, seq: int) -> None:
-        self._position = seq

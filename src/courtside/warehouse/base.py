@@ -15,7 +15,11 @@ the same guarantees:
 * :class:`~courtside.warehouse.errors.WarehouseUnavailableError` (transient) means the
   server could not be reached or was busy: nothing changed, retry later. Other
   :class:`~courtside.warehouse.errors.WarehouseError` are terminal.
-* :meth:`Warehouse.query` runs read-only and returns at most ``max_rows`` rows.
+* :meth:`Warehouse.query` runs **one read-only statement** by default, enforced by the
+  engine (DuckDB: a read-only connection with file access off and its configuration
+  locked, queries only; PostgreSQL: a read-only transaction and a prepared statement,
+  which the server allows to hold only one command), and returns at most ``max_rows``
+  rows. ``write=True`` runs anything (several statements too) and commits.
 * Nothing a backend raises or logs contains a password: :meth:`Warehouse.describe` is
   the safe way to name the target.
 """
@@ -191,11 +195,12 @@ class Warehouse(ABC):
         """
 
     @abstractmethod
-    def query(self, sql: str, *, max_rows: int = 1000) -> QueryResult:
-        """Run one read-only statement and return at most ``max_rows`` rows.
+    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
+        """Run one read-only statement (anything with ``write``) and return at most
+        ``max_rows`` rows of the last result.
 
         Raises:
-            QueryError: the statement failed (or tried to write).
+            QueryError: the statement failed, or was refused in read-only mode.
             WarehouseUnavailableError: the target cannot be reached.
         """
 

@@ -26,8 +26,9 @@ class WarehouseSettings(Section):
         mode: Insert mode: ``replace-days`` replaces exactly the days being loaded;
             ``truncate`` (the original Data Pipeline's) empties the table first.
         connect_timeout_s: How long to wait for a PostgreSQL server.
-        redshift_s3_uri: Where the lake lives in S3 (``s3://bucket/prefix``), for the
-            Redshift statements of ``courtside load --dry-run --target redshift``.
+        redshift_s3_uri: Where the load's export (``<home>/exports/redshift/``) is
+            copied in S3 (``s3://bucket/prefix``), for the Redshift statements of
+            ``courtside load --dry-run --target redshift``.
         redshift_iam_role: The IAM role ARN Redshift uses to read that bucket.
     """
 

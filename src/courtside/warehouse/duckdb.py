@@ -2,7 +2,9 @@
 
 The file is opened per operation (read-write for a load, read-only for a query) so that
 other processes (the dashboard) can read it between loads: DuckDB allows one writing
-process or several reading ones.
+process or several reading ones. A read-only query also runs with DuckDB's file access
+switched off and its configuration locked (:mod:`courtside._duckdb_sandbox`): ``COPY ...
+TO '/any/path'`` or ``read_text('/etc/passwd')`` cannot reach the file system.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from courtside._duckdb_sandbox import ReadOnlyStatementError, check_read_only, lock_down
 from courtside.warehouse.base import (
     PLAYER_MAX_CHARS,
     Column,
@@ -157,17 +160,23 @@ class DuckDBWarehouse(Warehouse):
             seconds=time.perf_counter() - started,
         )
 
-    def query(self, sql: str, *, max_rows: int = 1000) -> QueryResult:
-        """Run ``sql`` on a read-only connection."""
-        con = self._connect(read_only=True)
+    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
+        """Run ``sql``: one query on a read-only, locked-down connection (no file access,
+        no extensions, configuration locked), or, with ``write``, anything on a read-write
+        connection (committed)."""
+        con = self._connect(read_only=not write)
         try:
+            if not write:
+                lock_down(con)
+                check_read_only(con, sql)
             cur = con.execute(sql)
             if cur.description is None:
                 return QueryResult(columns=[], rows=[])
             columns = [d[0] for d in cur.description]
             fetched = cur.fetchmany(max_rows + 1)
-        except duckdb.Error as exc:
-            raise QueryError(f"query failed on {self.describe()}: {exc}") from None
+        except (duckdb.Error, ReadOnlyStatementError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise QueryError(f"query failed on {self.describe()}: {first}") from None
         finally:
             con.close()
         return QueryResult(

@@ -1,12 +1,14 @@
 """``courtside load``: the daily output of the lake into the warehouse table.
 
-The loader reads every day folder of ``players_total_tweets/``, checks the rows (a
-player name must fit ``varchar(255)`` and a total an ``integer``; other rows are
-rejected, counted and named in the run record rather than failing the whole load), and
-hands them to a backend, which loads them in one transaction (see
+The loader reads every day folder of ``players_total_tweets/``, checks the rows once for
+every target (see :mod:`courtside.warehouse.rows`: a player name every warehouse stores
+unchanged in ``varchar(255)``, a total that fits ``integer``; other rows, and unreadable
+lines, are rejected with a reason, counted and named in the run record rather than
+failing the load), and hands them to a backend, which loads them in one transaction (see
 :mod:`courtside.warehouse.base`). ``--dry-run`` reads and checks but changes nothing;
-with ``--target redshift`` it writes the equivalent Redshift statements. Each load is
-recorded by :class:`~courtside.runs.RunRecorder` (kind ``load``).
+with ``--target redshift`` it writes the checked rows to ``<home>/exports/redshift/``
+and the Redshift statements that COPY them. Each load is recorded by
+:class:`~courtside.runs.RunRecorder` (kind ``load``).
 """
 
 from __future__ import annotations
@@ -16,16 +18,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-import pyarrow as pa
-import pyarrow.compute as pc
 from pydantic import SecretStr
 
 from courtside.config import Settings
-from courtside.job.output import output_days, read_output
+from courtside.job.output import output_days
 from courtside.runs import Run, RunRecorder
-from courtside.warehouse.base import MODES, PLAYER_MAX_CHARS, ROWS_SCHEMA, LoadStats, Warehouse
+from courtside.warehouse.base import MODES, LoadStats, Warehouse
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import WarehouseConfigError
+from courtside.warehouse.rows import Rejected, prepare_rows, read_rows, write_export
 
 __all__ = ["TARGETS", "LoadOutcome", "load", "open_warehouse", "prepare_rows", "resolve_target"]
 
@@ -33,7 +34,6 @@ log = logging.getLogger(__name__)
 
 Target = Literal["duckdb", "postgres", "redshift"]
 TARGETS: tuple[Target, ...] = ("duckdb", "postgres", "redshift")
-_INT32_MAX = 2**31 - 1
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,7 @@ class LoadOutcome:
         days: The days loaded.
         rows: Rows loaded (or to load).
         rejected: Rows rejected by the checks.
+        rejected_by_reason: Rejected rows per reason (see :mod:`courtside.warehouse.rows`).
         stats: The backend's figures (``None`` in a dry run or with nothing to load).
         statements: The Redshift SQL script (``--target redshift``).
         run_id: The run record's id.
@@ -66,6 +67,8 @@ class LoadOutcome:
     statements: str | None = None
     run_id: str | None = None
     rejected_examples: list[dict[str, Any]] = field(default_factory=list)
+    rejected_by_reason: dict[str, int] = field(default_factory=dict)
+    export: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -79,6 +82,8 @@ class LoadOutcome:
             "rows": self.rows,
             "rejected": self.rejected,
             "rejected_examples": self.rejected_examples,
+            "rejected_by_reason": self.rejected_by_reason,
+            "export": self.export,
             "stats": self.stats.as_dict() if self.stats else None,
             "statements": self.statements,
             "run_id": self.run_id,
@@ -142,22 +147,6 @@ def open_warehouse(
     return DuckDBWarehouse(path.resolve(), cfg.table)
 
 
-def prepare_rows(table: pa.Table) -> tuple[pa.Table, pa.Table]:
-    """Split the lake's rows into loadable rows (cast to :data:`ROWS_SCHEMA`) and
-    rejected ones (player missing or longer than 255 characters, total out of range)."""
-    player, total = table["player"], table["total"]
-    ok = pc.and_(
-        pc.and_(pc.is_valid(player), pc.less_equal(pc.utf8_length(player), PLAYER_MAX_CHARS)),
-        pc.and_(
-            pc.is_valid(total),
-            pc.and_(pc.greater_equal(total, 0), pc.less_equal(total, _INT32_MAX)),
-        ),
-    )
-    ok = pc.fill_null(ok, False)
-    good = table.filter(ok).cast(ROWS_SCHEMA)
-    return good, table.filter(pc.invert(ok))
-
-
 def _plan(
     settings: Settings, target: Target, url: SecretStr | str | None
 ) -> tuple[Warehouse | None, str]:
@@ -206,17 +195,20 @@ def load(
     params = {"target": kind, "warehouse": described, "mode": chosen_mode, "dry_run": dry_run}
     with recorder.run("load", table_name, params, parent=parent) as run:
         days = output_days(settings.lake)
-        good, bad = prepare_rows(read_output(settings.lake, days))
-        examples = bad.slice(0, 5).to_pylist()
-        for example in examples:
-            if isinstance(example.get("player"), str):
-                example["player"] = example["player"][:80]
+        rejected = Rejected()
+        good, _ = prepare_rows(read_rows(settings.lake, days, rejected), rejected)
+        examples = rejected.examples
         run.set_count("days", len(days))
         run.set_count("rows", good.num_rows)
-        run.set_count("rejected", bad.num_rows)
-        if bad.num_rows:
-            log.warning("%d row(s) rejected by the load checks", bad.num_rows)
+        run.set_count("rejected", rejected.count)
+        if rejected.count:
+            log.warning(
+                "%d row(s) rejected by the load checks: %s",
+                rejected.count,
+                ", ".join(f"{k} {v}" for k, v in sorted(rejected.by_reason.items())),
+            )
             run.detail("rejected_examples", examples)
+            run.detail("rejected_by_reason", dict(sorted(rejected.by_reason.items())))
         outcome: dict[str, Any] = {
             "target": kind,
             "warehouse": described,
@@ -225,22 +217,35 @@ def load(
             "dry_run": dry_run,
             "days": days,
             "rows": good.num_rows,
-            "rejected": bad.num_rows,
+            "rejected": rejected.count,
             "run_id": run.id,
             "rejected_examples": examples,
+            "rejected_by_reason": dict(sorted(rejected.by_reason.items())),
         }
         if kind == "redshift":
-            from courtside.job.output import day_files
             from courtside.warehouse.redshift import redshift_statements
 
             cfg = settings.warehouse
+            export = write_export(settings.home / "exports" / "redshift", table_name, good)
+            with_data = {
+                date(y, m, d)
+                for y, m, d in zip(
+                    good["year"].to_pylist(),
+                    good["month"].to_pylist(),
+                    good["day"].to_pylist(),
+                    strict=True,
+                )
+            }
+            outcome["export"] = str(export)
+            run.detail("export", str(export))
             outcome["statements"] = redshift_statements(
                 table=table_name,
                 days=days,
-                days_with_data=[d for d in days if day_files(settings.lake, d)],
+                days_with_data=[d for d in days if d in with_data],
                 mode=chosen_mode,
                 s3_uri=cfg.redshift_s3_uri,
                 iam_role=cfg.redshift_iam_role,
+                export=str(export.parent),
             )
             return LoadOutcome(**outcome)
         if not days:

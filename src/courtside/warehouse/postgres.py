@@ -43,6 +43,11 @@ _SCHEMES = ("postgresql://", "postgres://")
 # Connection errors that retrying cannot fix: bad database, role or password.
 _TERMINAL_SQLSTATES = {"3D000", "28000", "28P01", "42501"}
 _COPY_BATCH_ROWS = 200_000
+_SUPERUSER_NOTE = (
+    "connected as a role that may read and write server files (superuser or "
+    "pg_*_server_files): a read-only transaction does not stop pg_read_file() or COPY ... "
+    "TO 'file'; query with a role without them"
+)
 
 
 def is_postgres_url(url: str) -> bool:
@@ -200,18 +205,28 @@ class PostgresWarehouse(Warehouse):
         )
         return int(cur.rowcount)
 
-    def query(self, sql: str, *, max_rows: int = 1000) -> QueryResult:
-        """Run ``sql`` in a read-only transaction."""
+    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
+        """Run ``sql``: by default one statement (a server-side prepared statement, which
+        PostgreSQL refuses to hold more than one command) in a read-only transaction that
+        is rolled back; with ``write``, any statements in one committed transaction."""
         import psycopg
 
-        conn = self._connect(read_only=True)
+        conn = self._connect(read_only=not write)
+        notes: list[str] = []
         try:
             with conn.cursor() as cur:
-                cur.execute(sql)
-                if cur.description is None:
-                    return QueryResult(columns=[], rows=[])
-                columns = [d.name for d in cur.description]
-                fetched = cur.fetchmany(max_rows + 1)
+                if not write and self._file_privileged(cur):
+                    notes.append(_SUPERUSER_NOTE)
+                if write:
+                    cur.execute(sql)
+                    while cur.nextset():  # the last statement's result
+                        pass
+                else:
+                    cur.execute(sql, prepare=True)
+                columns = [d.name for d in cur.description] if cur.description else []
+                fetched = cur.fetchmany(max_rows + 1) if cur.description else []
+            if write:
+                conn.commit()
         except psycopg.OperationalError as exc:
             raise WarehouseUnavailableError(
                 f"lost PostgreSQL {self.describe()}: {self._safe(str(exc))}"
@@ -224,7 +239,20 @@ class PostgresWarehouse(Warehouse):
             columns=columns,
             rows=[tuple(r) for r in fetched[:max_rows]],
             truncated=len(fetched) > max_rows,
+            notes=notes,
         )
+
+    @staticmethod
+    def _file_privileged(cur: Any) -> bool:
+        """True when the role may read or write server files (superuser or one of the
+        ``pg_*_server_files`` roles): a read-only transaction does not stop that."""
+        cur.execute(
+            "SELECT rolsuper OR pg_has_role(current_user, 'pg_read_server_files', 'USAGE')"
+            " OR pg_has_role(current_user, 'pg_write_server_files', 'USAGE')"
+            " FROM pg_roles WHERE rolname = current_user"
+        )
+        row = cur.fetchone()
+        return bool(row and row[0])
 
 
 def _close_quietly(conn: Any) -> None:
