@@ -45,24 +45,31 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True)
 class StreamInfo:
-    """Length and bounds of one stream."""
+    """Length and bounds of one stream (``None`` where the backend cannot tell, e.g. the
+    length of a Kinesis stream), and its shards and retention where it has them."""
 
     name: str
-    length: int
+    length: int | None
     first_seq: int | None
     last_seq: int | None
-    bytes: int
+    bytes: int | None
+    shards: int | None = None
+    retention_hours: float | None = None
 
 
 @dataclass(frozen=True)
 class GroupInfo:
-    """A consumer group's committed position and lag on one stream."""
+    """A consumer group's committed position and lag on one stream: ``lag`` in records
+    (``None`` where the backend cannot count them), ``lag_ms`` in time behind the newest
+    record where the backend knows it (Kinesis)."""
 
     stream: str
     group: str
     committed_seq: int
-    lag: int
+    lag: int | None
     updated_ms: int
+    shards: int | None = None
+    lag_ms: int | None = None
 
 
 def check_stream_name(name: str) -> str:
