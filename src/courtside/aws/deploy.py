@@ -41,7 +41,9 @@ def stack_outputs(aws: AwsSettings, stack: str = STACK_NAME) -> dict[str, str]:
     try:
         described = cf.describe_stacks(StackName=stack)["Stacks"][0]
     except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
-        raise aws_error(exc, f"CloudFormation stack {stack!r}", "run `courtside aws deploy`")
+        raise aws_error(
+            exc, f"CloudFormation stack {stack!r}", "run `courtside aws deploy`"
+        ) from None
     return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", ())}
 
 

@@ -45,6 +45,7 @@ from courtside.stream.base import (
 )
 from courtside.stream.config import StreamSettings
 from courtside.stream.leases import LeaseTable
+from courtside.stream.shards import AT_TIMESTAMP, Page, ShardedConsumer, ShardInfo
 
 __all__ = ["KinesisStreams", "RecordTooLargeError", "partition_key"]
 
@@ -225,10 +226,9 @@ class KinesisStreams(StreamBackend):
             pending = failed
 
     # -- consumers ---------------------------------------------------------------------------
-    def consumer(self, stream: str, group: str) -> Any:
-        from courtside.stream.kinesis_consumer import KinesisConsumer
-
-        return KinesisConsumer(self, check_stream_name(stream), check_group_name(group))
+    def consumer(self, stream: str, group: str) -> ShardedConsumer:
+        api = _KinesisShards(self, check_stream_name(stream))
+        return ShardedConsumer(api, self.leases, stream, check_group_name(group), self.owner)
 
     def shards(self, stream: str) -> list[dict[str, Any]]:
         """Every shard of the stream (``ListShards``), open and closed."""
@@ -351,4 +351,57 @@ class KinesisStreams(StreamBackend):
         raise StreamError(
             "Kinesis keeps records for the stream's retention period; it cannot be trimmed "
             "(change the retention with aws kinesis decrease-stream-retention-period)"
+        )
+
+
+class _KinesisShards:
+    """The shard calls of one Kinesis stream, for :class:`ShardedConsumer`."""
+
+    def __init__(self, backend: KinesisStreams, stream: str) -> None:
+        self.backend = backend
+        self.stream = stream
+        self.name = backend.stream_name(stream)
+
+    def shards(self) -> list[ShardInfo]:
+        return [
+            ShardInfo(
+                s["ShardId"],
+                tuple(p for p in (s.get("ParentShardId"), s.get("AdjacentParentShardId")) if p),
+            )
+            for s in self.backend.shards(self.stream)
+        ]
+
+    def iterator(self, shard_id: str, after: str) -> str:
+        kwargs: dict[str, Any] = {"StreamName": self.name, "ShardId": shard_id}
+        if after == "TRIM_HORIZON":
+            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
+        elif after.startswith(AT_TIMESTAMP):
+            kwargs["ShardIteratorType"] = "AT_TIMESTAMP"
+            kwargs["Timestamp"] = int(after[len(AT_TIMESTAMP) :]) / 1000
+        else:
+            kwargs["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+            kwargs["StartingSequenceNumber"] = after
+        try:
+            return str(self.backend.kinesis.get_shard_iterator(**kwargs)["ShardIterator"])
+        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+            raise self.backend.fail(exc, self.stream, "GetShardIterator") from None
+
+    def records(self, iterator: str, limit: int) -> Page | None:
+        try:
+            answer = self.backend.kinesis.get_records(ShardIterator=iterator, Limit=limit)
+        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+            if error_code(exc) == "ExpiredIteratorException":
+                return None
+            raise self.backend.fail(exc, self.stream, "GetRecords") from None
+        return Page(
+            [
+                (
+                    item["SequenceNumber"],
+                    int(item["ApproximateArrivalTimestamp"].timestamp() * 1000),
+                    item["Data"],
+                )
+                for item in answer.get("Records", ())
+            ],
+            answer.get("NextShardIterator"),
+            answer.get("MillisBehindLatest"),
         )

@@ -1,28 +1,68 @@
-"""A consumer-group member reading every shard of a Kinesis stream (see
-:mod:`courtside.stream.kinesis` for how the stream contract maps onto Kinesis)."""
+"""Reading a sharded stream service (Kinesis Data Streams, DynamoDB Streams) as one
+consumer-group member.
+
+Both services have the same shape: shards with parents after a reshard, shard iterators
+(``TRIM_HORIZON``, ``AFTER_SEQUENCE_NUMBER``, ``AT_TIMESTAMP``), ``GetRecords`` pages and a
+missing next iterator once a closed shard is read to its end. :class:`ShardedConsumer`
+implements the :class:`~courtside.stream.base.Consumer` contract over a small
+:class:`ShardApi` of either service, with leases and checkpoints in the lease table
+(:mod:`courtside.stream.leases`).
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from collections import deque
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from typing import Protocol
 
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import Consumer, Record
-from courtside.stream.leases import SHARD_END, TRIM_HORIZON, Lease
+from courtside.stream.leases import SHARD_END, TRIM_HORIZON, Lease, LeaseTable
 
-if TYPE_CHECKING:
-    from courtside.stream.kinesis import KinesisStreams
-
-__all__ = ["AT_TIMESTAMP", "KinesisConsumer"]
+__all__ = ["AT_TIMESTAMP", "Page", "ShardApi", "ShardInfo", "ShardedConsumer"]
 
 log = logging.getLogger(__name__)
 
 AT_TIMESTAMP = "AT_TIMESTAMP:"
 _REFRESH_SHARDS_S = 30.0
 _EMPTY_PAUSE_S = 0.2  # Kinesis allows 5 GetRecords per second and shard
+
+
+@dataclass(frozen=True)
+class ShardInfo:
+    """A shard and its parents (after a split or merge)."""
+
+    shard_id: str
+    parents: tuple[str, ...] = ()
+
+
+@dataclass
+class Page:
+    """One ``GetRecords`` answer: ``(sequence number, arrival ms, bytes)`` records."""
+
+    records: list[tuple[str, int, bytes]] = field(default_factory=list)
+    next_iterator: str | None = None
+    millis_behind: int | None = None
+
+
+class ShardApi(Protocol):
+    """The calls a :class:`ShardedConsumer` makes; errors are courtside errors
+    (:class:`~courtside.errors.StreamBusyError` for throttling: retried later)."""
+
+    def shards(self) -> list[ShardInfo]:
+        """Every shard, open and closed."""
+        ...
+
+    def iterator(self, shard_id: str, after: str) -> str:
+        """A shard iterator after ``after`` (a sequence number, ``TRIM_HORIZON`` or
+        ``AT_TIMESTAMP:<ms>``)."""
+        ...
+
+    def records(self, iterator: str, limit: int) -> Page | None:
+        """The next page, or ``None`` when the iterator expired (get a new one)."""
+        ...
 
 
 @dataclass
@@ -35,21 +75,30 @@ class _Shard:
     millis_behind: int | None = None
 
 
-class KinesisConsumer(Consumer):
-    """Reads ``stream`` for ``group``, holding every shard's lease until :meth:`close`."""
+class ShardedConsumer(Consumer):
+    """Reads every shard of ``stream`` for ``group``, holding every shard's lease until
+    :meth:`close`.
 
-    def __init__(self, backend: KinesisStreams, stream: str, group: str) -> None:
-        self.backend = backend
+    Sequence numbers handed out by :meth:`poll` are this consumer's own counter;
+    :meth:`commit` stores, for every shard, the last record at or before the committed
+    number, so a restart resumes right after the commit (at-least-once). A child shard
+    is read only once its parents are checkpointed at their end.
+    """
+
+    def __init__(
+        self, api: ShardApi, leases: LeaseTable, stream: str, group: str, owner: str
+    ) -> None:
+        self.api = api
+        self.leases = leases
         self.stream = stream
         self.group = group
-        self.owner = backend.owner
-        self._name = backend.stream_name(stream)
+        self.owner = owner
         self._shards: dict[str, _Shard] = {}
         self._pending: deque[tuple[int, str, str]] = deque()  # (local seq, shard, seq number)
         self._position = 0
         self._committed = 0
-        self._last_refresh = 0.0
         self._turn = 0
+        self._last_refresh = 0.0
         self._last_heartbeat = time.monotonic()
         self._refresh()
 
@@ -57,15 +106,11 @@ class KinesisConsumer(Consumer):
     def _refresh(self) -> None:
         """Find new shards (after a reshard) and take their leases."""
         self._last_refresh = time.monotonic()
-        for shard in self.backend.shards(self.stream):
-            shard_id = shard["ShardId"]
-            if shard_id in self._shards:
+        for shard in self.api.shards():
+            if shard.shard_id in self._shards:
                 continue
-            lease = self.backend.leases.take(Lease(self.stream, self.group, shard_id), self.owner)
-            parents = tuple(
-                p for p in (shard.get("ParentShardId"), shard.get("AdjacentParentShardId")) if p
-            )
-            self._shards[shard_id] = _Shard(lease, parents)
+            lease = self.leases.take(Lease(self.stream, self.group, shard.shard_id), self.owner)
+            self._shards[shard.shard_id] = _Shard(lease, shard.parents)
 
     def _readable(self, state: _Shard) -> bool:
         if state.exhausted or state.lease.checkpoint == SHARD_END:
@@ -76,22 +121,6 @@ class KinesisConsumer(Consumer):
             if known is not None and known.lease.checkpoint != SHARD_END:
                 return False
         return True
-
-    def _iterator(self, state: _Shard) -> str:
-        kwargs: dict[str, Any] = {"StreamName": self._name, "ShardId": state.lease.shard}
-        after = state.last_read or state.lease.checkpoint
-        if after == TRIM_HORIZON:
-            kwargs["ShardIteratorType"] = "TRIM_HORIZON"
-        elif after.startswith(AT_TIMESTAMP):
-            kwargs["ShardIteratorType"] = "AT_TIMESTAMP"
-            kwargs["Timestamp"] = int(after[len(AT_TIMESTAMP) :]) / 1000
-        else:
-            kwargs["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
-            kwargs["StartingSequenceNumber"] = after
-        try:
-            return str(self.backend.kinesis.get_shard_iterator(**kwargs)["ShardIterator"])
-        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
-            raise self.backend.fail(exc, self.stream, "GetShardIterator") from None
 
     # -- Consumer ----------------------------------------------------------------------------
     @property
@@ -129,41 +158,35 @@ class KinesisConsumer(Consumer):
             if len(out) >= max_records or not self._readable(state):
                 continue
             if state.iterator is None:
-                state.iterator = self._iterator(state)
-            try:
-                answer = self.backend.kinesis.get_records(
-                    ShardIterator=state.iterator, Limit=min(10000, max_records - len(out))
+                state.iterator = self.api.iterator(
+                    shard_id, state.last_read or state.lease.checkpoint or TRIM_HORIZON
                 )
-            except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
-                from courtside.aws import error_code
-
-                if error_code(exc) == "ExpiredIteratorException":
-                    state.iterator = None
-                    continue
-                err = self.backend.fail(exc, self.stream, "GetRecords")
-                if isinstance(err, StreamBusyError):
-                    log.info("GetRecords throttled on %s; backing off", shard_id)
-                    time.sleep(_EMPTY_PAUSE_S)
-                    continue
-                raise err from None
-            for item in answer.get("Records", ()):
+            try:
+                page = self.api.records(state.iterator, min(10000, max_records - len(out)))
+            except StreamBusyError:
+                log.info("GetRecords throttled on %s of %s; backing off", shard_id, self.stream)
+                time.sleep(_EMPTY_PAUSE_S)
+                continue
+            if page is None:  # the iterator expired: start again after the last record
+                state.iterator = None
+                continue
+            for number, ts_ms, data in page.records:
                 self._position += 1
-                ts_ms = int(item["ApproximateArrivalTimestamp"].timestamp() * 1000)
-                out.append(Record(self._position, ts_ms, item["Data"]))
-                self._pending.append((self._position, shard_id, item["SequenceNumber"]))
-                state.last_read = item["SequenceNumber"]
-            state.millis_behind = answer.get("MillisBehindLatest")
-            state.iterator = answer.get("NextShardIterator")
+                out.append(Record(self._position, ts_ms, data))
+                self._pending.append((self._position, shard_id, number))
+                state.last_read = number
+            state.millis_behind = page.millis_behind
+            state.iterator = page.next_iterator
             if state.iterator is None:
                 state.exhausted = True
         return out
 
     def _heartbeat(self) -> None:
-        if time.monotonic() - self._last_heartbeat < self.backend.leases.timeout_ms / 3000:
+        if time.monotonic() - self._last_heartbeat < self.leases.timeout_ms / 3000:
             return
         self._last_heartbeat = time.monotonic()
         for state in self._shards.values():
-            self.backend.leases.heartbeat(state.lease, self.owner)
+            self.leases.heartbeat(state.lease, self.owner)
 
     def commit(self, seq: int | None = None) -> None:
         target = self._position if seq is None else seq
@@ -175,7 +198,7 @@ class KinesisConsumer(Consumer):
             latest[shard_id] = number
         for shard_id, number in latest.items():
             state = self._shards[shard_id]
-            self.backend.leases.checkpoint(state.lease, self.owner, number, state.millis_behind)
+            self.leases.checkpoint(state.lease, self.owner, number, state.millis_behind)
             state.lease.checkpoint = number
         self._committed = min(target, self._position)
         self._last_heartbeat = time.monotonic()
@@ -187,14 +210,17 @@ class KinesisConsumer(Consumer):
         for shard_id, state in self._shards.items():
             if state.exhausted and shard_id not in open_shards:
                 if state.lease.checkpoint != SHARD_END:
-                    self.backend.leases.checkpoint(state.lease, self.owner, SHARD_END)
+                    self.leases.checkpoint(state.lease, self.owner, SHARD_END)
                     state.lease.checkpoint = SHARD_END
 
     def seek(self, seq: int) -> None:
         if seq != self._position:
-            raise StreamError("a Kinesis consumer cannot seek; reset the group instead")
+            raise StreamError(
+                f"a consumer of the sharded stream {self.stream!r} cannot seek; reset the "
+                "group instead"
+            )
 
     def close(self) -> None:
         for state in self._shards.values():
-            self.backend.leases.release(state.lease, self.owner)
+            self.leases.release(state.lease, self.owner)
         self._shards.clear()
