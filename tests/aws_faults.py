@@ -93,6 +93,17 @@ class FaultProxy:
                 if rule.kind == "partial" and "PutRecords" in target:
                     self._partial(body)
                     return
+                json_protocol = "json" in (self.headers.get("Content-Type") or "")
+                if not json_protocol:  # S3 and the query-protocol services (SNS, ...)
+                    code = b"InternalError" if rule.kind == "500" else b"SlowDown"
+                    status = 500 if rule.kind == "500" else 503
+                    xml = (
+                        b"<?xml version='1.0' encoding='UTF-8'?><ErrorResponse><Error>"
+                        b"<Type>Receiver</Type><Code>" + code + b"</Code>"
+                        b"<Message>injected</Message></Error></ErrorResponse>"
+                    )
+                    self._reply(status, [("Content-Type", "text/xml")], xml)
+                    return
                 if rule.kind == "500":
                     payload = {"__type": "InternalFailure", "message": "injected 500"}
                     status = 500
@@ -102,19 +113,12 @@ class FaultProxy:
                         "message": "Rate exceeded (injected)",
                     }
                     status = 400
-                elif "DynamoDB" in target:
+                else:
                     payload = {
                         "__type": "com.amazonaws.dynamodb.v20120810#ThrottlingException",
                         "message": "Rate exceeded (injected)",
                     }
                     status = 400
-                else:  # S3 and the query-protocol services
-                    xml = (
-                        b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
-                        b"<Message>injected</Message></Error>"
-                    )
-                    self._reply(503, [("Content-Type", "application/xml")], xml)
-                    return
                 data = json.dumps(payload).encode()
                 self._reply(status, [("Content-Type", "application/x-amz-json-1.1")], data)
 
