@@ -26,6 +26,7 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
+	$(BIN)/cfn-lint deploy/cloudformation/courtside.yaml
 	$(BIN)/pytest
 
 lint: $(STAMP)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -38,8 +37,8 @@ def _free_port() -> int:
 
 def start_moto_server(timeout_s: float = 30.0) -> MotoServer:
     """Start ``moto_server`` and wait until it accepts connections."""
-    exe = Path(sys.executable).with_name("moto_server")
-    command = [str(exe)] if exe.exists() else [shutil.which("moto_server") or "moto_server"]
+    # moto's own server, with Kinesis' reshard behaviour corrected (see moto_main.py).
+    command = [sys.executable, str(Path(__file__).with_name("moto_main.py"))]
     port = _free_port()
     process = subprocess.Popen(
         [*command, "-H", "127.0.0.1", "-p", str(port)],

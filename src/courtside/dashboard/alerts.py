@@ -194,7 +194,7 @@ def latest_alerts(settings: Settings, limit: int = 50, scan: int = 5000) -> Aler
                     else:
                         latest[row.alert_id] = row
                 after = records[-1].seq
-            length = next((s.length for s in backend.streams() if s.name == ALERTS), 0)
+            length = next((s.length for s in backend.streams() if s.name == ALERTS), 0) or 0
     except CourtsideError as exc:
         raise SourceUnavailableError(f"cannot read the alerts stream: {exc}") from None
     if not latest and not invalid:

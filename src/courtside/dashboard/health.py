@@ -57,7 +57,7 @@ def streams_part(settings: Settings) -> None:
                 "stream": s.name,
                 "records": s.length,
                 "last seq": s.last_seq or 0,
-                "MiB": f"{s.bytes / 2**20:.2f}",
+                "MiB": "-" if s.bytes is None else f"{s.bytes / 2**20:.2f}",
             }
             for s in streams
         ],

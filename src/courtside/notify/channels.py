@@ -27,13 +27,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from courtside.aws.config import AwsSettings
 from courtside.errors import ConfigError, TerminalError, TransientError
 from courtside.notify.config import NotifySettings
 from courtside.notify.message import Notification
 
 log = logging.getLogger(__name__)
 
-CHANNELS = ("console", "email", "webhook")
+CHANNELS = ("console", "email", "webhook", "sns")
 _HTTP_LOGGERS = ("httpx", "httpcore")
 
 __all__ = [
@@ -235,8 +236,8 @@ class WebhookChannel(Channel):
             logging.getLogger(name).removeFilter(self._hide)
 
 
-def make_channel(name: str, cfg: NotifySettings) -> Channel:
-    """The channel called ``name`` (``console``, ``email`` or ``webhook``).
+def make_channel(name: str, cfg: NotifySettings, aws: AwsSettings | None = None) -> Channel:
+    """The channel called ``name`` (``console``, ``email``, ``webhook`` or ``sns``).
 
     Raises:
         ConfigError: for an unknown channel or missing channel settings.
@@ -247,4 +248,8 @@ def make_channel(name: str, cfg: NotifySettings) -> Channel:
         return EmailChannel(cfg)
     if name == "webhook":
         return WebhookChannel(cfg)
+    if name == "sns":
+        from courtside.notify.sns import SnsChannel
+
+        return SnsChannel(cfg.sns_topic_arn, aws or AwsSettings())
     raise ConfigError(f"unknown channel {name!r}; use one of {', '.join(CHANNELS)}")

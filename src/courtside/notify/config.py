@@ -28,6 +28,7 @@ class NotifySettings(Section):
         retry_pause_s: When a channel is down, how long a following notifier waits before
             trying the same alert again (nothing is skipped).
         group: Consumer-group prefix on ``alerts``; the group is ``<group>-<channel>``.
+        sns_topic_arn: The SNS topic of the ``sns`` channel (the stack's AlertsTopicArn).
     """
 
     smtp_host: str = "127.0.0.1"
@@ -44,3 +45,4 @@ class NotifySettings(Section):
     webhook_backoff_s: float = Field(default=1.0, ge=0)
     retry_pause_s: float = Field(default=30.0, gt=0)
     group: str = Field(default="notify", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    sns_topic_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:sns:[^\s]{1,256}$")

@@ -59,13 +59,16 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True)
 class StreamInfo:
-    """Length and bounds of one stream."""
+    """Length and bounds of one stream (``None`` where the backend cannot tell, e.g. the
+    length of a Kinesis stream), and its shards and retention where it has them."""
 
     name: str
-    length: int
+    length: int | None
     first_seq: int | None
     last_seq: int | None
-    bytes: int
+    bytes: int | None
+    shards: int | None = None
+    retention_hours: float | None = None
 
 
 @dataclass(frozen=True)
@@ -76,30 +79,35 @@ class GroupInfo:
         stream: The stream.
         group: The consumer group.
         committed_seq: The last durably committed sequence number (0: none yet).
-        lag: Records after the commit: not yet durably processed.
+        lag: Records after the commit: not yet durably processed (``None`` where the
+            backend cannot count them, e.g. Kinesis).
         updated_ms: When the group last committed (epoch ms; 0: never).
         read_seq: The active consumer's read position (the commit when none is active).
         buffered: Records read but not committed yet (0 when no consumer is active).
         active: True while a consumer holds the group's lease.
         holder: The active consumer's ``pid N since <time>`` ("" when none).
         heartbeat_ms: When the active consumer last polled (epoch ms), if known.
+        shards: Shards the group reads (sharded backends such as Kinesis).
+        lag_ms: How far behind the newest record the group is, in time (Kinesis).
     """
 
     stream: str
     group: str
     committed_seq: int
-    lag: int
+    lag: int | None
     updated_ms: int
     read_seq: int = 0
     buffered: int = 0
     active: bool = False
     holder: str = ""
     heartbeat_ms: int | None = None
+    shards: int | None = None
+    lag_ms: int | None = None
 
     @property
-    def unread(self) -> int:
-        """Records not read yet by the group."""
-        return self.lag - self.buffered
+    def unread(self) -> int | None:
+        """Records not read yet by the group (``None`` when the lag is unknown)."""
+        return None if self.lag is None else self.lag - self.buffered
 
 
 def check_stream_name(name: str) -> str:
