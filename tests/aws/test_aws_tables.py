@@ -20,7 +20,7 @@ from courtside.reference.dynamo import (
 from courtside.reference.players import PlayersTable
 from courtside.stream.dynamodb_streams import control_consumer
 from courtside.stream.errors import ConsumerBusyError
-from courtside.stream.leases import LeaseTable
+from courtside.stream.kinesis_leases import LeaseTable
 
 pytestmark = pytest.mark.aws
 

@@ -14,7 +14,7 @@ from courtside.errors import StreamError
 from courtside.stream.config import StreamSettings
 from courtside.stream.errors import ConsumerBusyError
 from courtside.stream.kinesis import KinesisStreams, RecordTooLargeError, partition_key
-from courtside.stream.leases import LeaseLostError
+from courtside.stream.kinesis_leases import LeaseLostError
 
 pytestmark = pytest.mark.aws
 
@@ -39,7 +39,7 @@ def streams(aws_endpoint: str, kinesis_settings: StreamSettings) -> Iterator[Kin
     aws = AwsSettings(endpoint_url=aws_endpoint, region="us-east-1")
     backend = KinesisStreams(kinesis_settings, aws, owner="test-a")
     backend.leases.create()
-    backend.create("tweets", shards=3)
+    backend.create_stream("tweets", shards=3)
     yield backend
 
 
@@ -175,7 +175,7 @@ def test_throttling_and_partial_failures_lose_nothing(
         aws = AwsSettings(endpoint_url=proxy.url, region="us-east-1", max_attempts=10)
         backend = KinesisStreams(kinesis_settings, aws, owner="proxy")
         backend.leases.create()
-        backend.create("tweets", shards=2)
+        backend.create_stream("tweets", shards=2)
         backend.append_many("tweets", [_post(i) for i in range(400)])
         consumer = backend.consumer("tweets", "g")
         seen = _drain(consumer, 400, 30)

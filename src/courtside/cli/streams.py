@@ -308,22 +308,23 @@ def reset_group(
         if before is None:
             names = ", ".join(g.group for g in known) or "none"
             raise StreamError(f"no consumer group {group!r} on stream {stream!r} (groups: {names})")
-        last = backend.last_seq(stream)
-        seq = _target(to, last)
+        seq = _target(to, backend.last_seq(stream))
         backend.reset_group(stream, group, seq)
-        after = next(g for g in backend.groups() if g.stream == stream and g.group == group)
+        after = next((g for g in backend.groups() if g.stream == stream and g.group == group), None)
+    lag = "unknown" if after is None or after.lag is None else after.lag
+    now = after.committed_seq if after is not None else ("latest" if seq is None else seq)
     console.print(
-        f"group {group} on {stream}: committed {before.committed_seq} -> {seq} "
-        f"(lag now {after.lag})",
+        f"group {group} on {stream}: committed {before.committed_seq} -> {now} "
+        f"(lag now {lag})",
         highlight=False,
     )
 
 
-def _target(to: str, last: int) -> int:
+def _target(to: str, last: int) -> int | None:
     if to == "earliest":
         return 0
     if to == "latest":
-        return last
+        return None
     if not to.isdigit():
         raise _bad("--to", f"{to[:40]!r} is not earliest, latest or a sequence number")
     seq = int(to)

@@ -231,9 +231,9 @@ class StreamBackend(ABC):
         """
 
     @abstractmethod
-    def reset_group(self, stream: str, group: str, seq: int = 0) -> None:
+    def reset_group(self, stream: str, group: str, seq: int | None = 0) -> None:
         """Set ``group``'s committed position to ``seq``, backwards too (0: replay
-        everything retained).
+        everything retained; ``None``: the newest record, skipping everything).
 
         Raises:
             ConsumerBusyError: the group's consumer is active (nothing changed).

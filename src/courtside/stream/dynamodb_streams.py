@@ -17,7 +17,7 @@ import orjson
 
 from courtside.aws import AwsSettings, aws_error, client, error_code
 from courtside.errors import StreamBusyError, StreamError
-from courtside.stream.leases import LeaseTable
+from courtside.stream.kinesis_leases import LeaseTable
 from courtside.stream.shards import AT_TIMESTAMP, Page, ShardedConsumer, ShardInfo
 
 __all__ = ["DynamoStreamShards", "control_consumer", "record_bytes"]

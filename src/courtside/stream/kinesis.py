@@ -15,7 +15,7 @@ kinesis_prefix``, default ``courtside-``). How the contract maps:
   A record over 1 MiB raises :class:`RecordTooLargeError` before anything is sent.
 * **Consumer.** A consumer reads every shard, parents before children after a reshard,
   and checkpoints per consumer group and shard in a DynamoDB lease table
-  (:mod:`courtside.stream.leases`), as the Kinesis Client Library does. Sequence numbers
+  (:mod:`courtside.stream.kinesis_leases`), as the Kinesis Client Library does. Sequence numbers
   handed out by ``poll`` are the consumer's own counter (Kinesis' are per shard);
   ``commit(n)`` stores, for every shard, the last record at or before ``n`` — so a restart
   resumes after the commit, at least once. One consumer of a group runs at a time: it holds
@@ -45,7 +45,7 @@ from courtside.stream.base import (
 )
 from courtside.stream.config import StreamSettings
 from courtside.stream.errors import ConsumerBusyError
-from courtside.stream.leases import LeaseTable
+from courtside.stream.kinesis_leases import LeaseTable
 from courtside.stream.shards import AT_TIMESTAMP, Page, ShardedConsumer, ShardInfo
 
 __all__ = ["KinesisStreams", "RecordTooLargeError", "partition_key"]
@@ -289,27 +289,54 @@ class KinesisStreams(StreamBackend):
         return 0
 
     # -- admin -------------------------------------------------------------------------------
-    def create(self, stream: str, shards: int = 1) -> None:
+    def has_stream(self, stream: str) -> bool:
+        try:
+            self.kinesis.describe_stream_summary(StreamName=self.stream_name(stream))
+        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+            if error_code(exc) == "ResourceNotFoundException":
+                return False
+            raise self.fail(exc, stream, "DescribeStreamSummary") from None
+        return True
+
+    def create_stream(self, stream: str, shards: int = 1) -> bool:
         """Create the stream when it is missing and wait until it is active (the demo and
-        tests; CloudFormation creates them on an account)."""
+        tests; CloudFormation creates them on an account). True when it was created."""
         name = self.stream_name(stream)
+        created = True
         try:
             self.kinesis.create_stream(StreamName=name, ShardCount=shards)
         except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
             if error_code(exc) != "ResourceInUseException":
                 raise self.fail(exc, stream, "CreateStream") from None
+            created = False
         self.kinesis.get_waiter("stream_exists").wait(
             StreamName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60}
         )
+        return created
 
-    def delete(self, stream: str) -> None:
-        """Delete the stream and its consumer groups' leases."""
+    def delete_stream(self, stream: str) -> int:
+        """Delete the stream and its consumer groups' leases (refused while a consumer of
+        it is active). Kinesis does not say how many records it held: returns 0."""
+        for group in {lease.group for lease in self.leases.leases(stream)}:
+            self.leases.reset(stream, group)  # refuses while the group is active
         try:
             self.kinesis.delete_stream(StreamName=self.stream_name(stream))
         except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
             raise self.fail(exc, stream, "DeleteStream") from None
-        for group in {lease.group for lease in self.leases.leases(stream)}:
+        return 0
+
+    def reset_group(self, stream: str, group: str, seq: int | None = 0) -> None:
+        """Move a group to the oldest retained record (``seq`` 0) or past the newest
+        (``None``); Kinesis has no global sequence numbers to reset to otherwise."""
+        check_group_name(group)
+        if seq == 0:
             self.leases.reset(stream, group)
+        elif seq is None:
+            now = f"{AT_TIMESTAMP}{time.time_ns() // 1_000_000}"
+            shards = [s["ShardId"] for s in self.shards(stream)]
+            self.leases.reset(stream, group, {shard: now for shard in shards})
+        else:
+            raise StreamError("a Kinesis consumer group can only be reset to earliest or latest")
 
     def streams(self) -> list[StreamInfo]:
         out = []

@@ -39,6 +39,9 @@ class LocalAdmin:
     def _ensure(self, stream: str, *, create: bool = False) -> str: ...
 
     @abstractmethod
+    def last_seq(self, stream: str) -> int: ...
+
+    @abstractmethod
     def _names(self) -> list[str]: ...
 
     @abstractmethod
@@ -104,13 +107,16 @@ class LocalAdmin:
             for lease in held:
                 lease.release()
 
-    def reset_group(self, stream: str, group: str, seq: int = 0) -> None:
-        """Set ``group``'s position to ``seq``, backwards too (replay from the start).
+    def reset_group(self, stream: str, group: str, seq: int | None = 0) -> None:
+        """Set ``group``'s position to ``seq``, backwards too (0: replay from the start;
+        ``None``: after the newest record).
 
         Raises:
             ConsumerBusyError: the group's consumer is active.
         """
         check_group_name(group)
+        if seq is None:
+            seq = self.last_seq(stream)
         if seq < 0:
             raise StreamError(f"a group position cannot be negative, got {seq}")
         with self._lock:

@@ -6,7 +6,7 @@ Both services have the same shape: shards with parents after a reshard, shard it
 missing next iterator once a closed shard is read to its end. :class:`ShardedConsumer`
 implements the :class:`~courtside.stream.base.Consumer` contract over a small
 :class:`ShardApi` of either service, with leases and checkpoints in the lease table
-(:mod:`courtside.stream.leases`).
+(:mod:`courtside.stream.kinesis_leases`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Protocol
 
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import Consumer, Record
-from courtside.stream.leases import SHARD_END, TRIM_HORIZON, Lease, LeaseTable
+from courtside.stream.kinesis_leases import SHARD_END, TRIM_HORIZON, Lease, LeaseTable
 
 __all__ = ["AT_TIMESTAMP", "Page", "ShardApi", "ShardInfo", "ShardedConsumer"]
 
