@@ -48,6 +48,7 @@ class DeliveryReport:
     bytes_out: int = 0
     files: int = 0
     committed_seq: int = 0
+    leftovers_removed: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -99,6 +100,7 @@ class Delivery:
         self.user_transform = load_transform(self.cfg.transform) if self.cfg.transform else None
         self.buffers: dict[PartitionKey, _Buffer] = {}
         self.report = DeliveryReport(committed_seq=self.consumer.committed)
+        self.report.leftovers_removed = self.writer.remove_leftovers()
         self.max_record_bytes = self.cfg.max_record_kib * 1024
         self.buffer_bytes = int(self.cfg.buffer_mib * 1024 * 1024)
         self.total_cap = int(self.cfg.max_buffered_mib * 1024 * 1024)
