@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from courtside.cli._common import console, print_json, settings
 
@@ -58,23 +59,41 @@ def dedupe(
     )
     if as_json:
         print_json(
-            {"run_id": result.run_id, "counts": result.counts(), "quarantined": result.quarantined}
+            {
+                "run_id": result.run_id,
+                "status": result.status,
+                "counts": result.counts(),
+                "rejected": result.rejected,
+                "quarantined": result.quarantined,
+            }
         )
         return
-    c = result.counts()
     if not result.files_new:
         console.print(f"dedupe [{result.run_id}]: nothing new in raw/", highlight=False)
         return
+    c = result.counts()
     console.print(
-        f"dedupe [{result.run_id}] ({result.engine}, {result.format}): "
-        f"{c['files_processed']} file(s), {c['lines_in']} line(s) in, {c['rows_out']} row(s)"
-        f" in {c['partitions_written']} partition(s), {c['rows_dropped']} dropped",
+        f"dedupe [{result.run_id}] ({result.engine}, {result.format}):"
+        f" read {c['lines_in']:,} line(s) of {c['files_processed']:,} new raw file(s):"
+        f" {c['rows_added']:,} new post(s) kept, {c['rows_dropped']:,} duplicate(s) dropped,"
+        f" {c['rows_rejected']:,} bad row(s) rejected;"
+        f" the {c['partitions_written']:,} partition(s) rewritten now hold {c['rows_out']:,}"
+        " post(s)",
         highlight=False,
     )
+    for path, info in result.rejected.items():
+        console.print(
+            f"[yellow]rejected {info['rows']} row(s)[/yellow] of {escape(path)}"
+            f" (to {escape(info['errors_file'])}); {escape(info['first'])}",
+            highlight=False,
+        )
     for path, reason in result.quarantined.items():
-        console.print(f"[yellow]quarantined[/yellow] {path}: {reason}", highlight=False)
+        console.print(
+            f"[yellow]quarantined[/yellow] {escape(path)} (unreadable): {escape(reason)}",
+            highlight=False,
+        )
     for path in result.missing:
-        console.print(f"[yellow]vanished before reading[/yellow] {path}", highlight=False)
+        console.print(f"[yellow]vanished before reading[/yellow] {escape(path)}", highlight=False)
 
 
 @etl_app.command("crawl")
@@ -140,8 +159,16 @@ def workflow(
         reset_bookmark=reset_bookmark,
         policy=_choice(policy, ("log", "update"), "--policy"),
     )
+    dd = result.dedupe
+    rejects = ""
+    if dd.rows_rejected or dd.quarantined:
+        rejects = (
+            f" with rejects: {dd.rows_rejected} bad row(s) sent to errors/,"
+            f" {len(dd.quarantined)} unreadable file(s) quarantined (see courtside runs)"
+        )
     console.print(
-        f"workflow [{result.run_id}] succeeded: dedupe wrote {result.dedupe.rows_out} row(s),"
+        f"workflow [{result.run_id}] succeeded{rejects}: dedupe added {dd.rows_added} new"
+        f" post(s) ({dd.rows_out} in the {len(dd.partitions)} partition(s) it rewrote),"
         f" crawl added {result.crawl.partitions_added} partition(s)",
         highlight=False,
     )

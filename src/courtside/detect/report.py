@@ -96,4 +96,3 @@ class DetectReport:
         out["errors"] = self.errors
         out["skipped"] = self.skipped
         return out
-
