@@ -68,9 +68,7 @@ def test_transform_module_in_the_current_directory(
     ]
 
 
-def test_a_missing_transform_module_is_a_clear_error(
-    home: Path, tmp_path: Path
-) -> None:
+def test_a_missing_transform_module_is_a_clear_error(home: Path, tmp_path: Path) -> None:
     proc = subprocess.run(
         [str(COURTSIDE), "--home", str(home), "deliver", "--once", "--transform", "nopkg.m:fn"],
         cwd=tmp_path,
