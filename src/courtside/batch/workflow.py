@@ -70,6 +70,9 @@ def run_crawl(
             run.set_count(name, value)
         run.detail("table", f"{result.database}.{result.table}")
         run.detail("created", result.created)
+        run.detail("changed", result.changed)
+        if result.replaced:
+            run.detail("replaced", True)
         if result.schema_diff:
             run.detail("schema_diff", result.schema_diff)
             run.detail("schema_applied", result.schema_applied)

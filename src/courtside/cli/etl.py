@@ -129,16 +129,37 @@ def crawl_cmd(
     if result.format is None:
         console.print(f"crawl: no data files under {result.location}; {name} unchanged")
         return
-    verb = "created" if result.created else "updated"
+    if result.created:
+        verb = "created"
+    elif result.replaced:
+        changes = ", ".join(
+            f"{key} {result.schema_diff[key]['from']} -> {result.schema_diff[key]['to']}"
+            for key in ("format", "location")
+            if key in result.schema_diff
+        )
+        verb = f"replaced ({changes or 'partition keys changed'})"
+    else:
+        verb = "updated" if result.changed else "unchanged"
     console.print(
-        f"crawl: {verb} {name} ({result.format}, {result.files} file(s)):"
+        f"crawl: {verb} {escape(name)} ({result.format}, {result.files} file(s)):"
         f" +{result.partitions_added} / -{result.partitions_removed} partition(s),"
         f" {result.partitions_total} in all",
         highlight=False,
     )
-    if result.schema_diff:
-        state = "applied" if result.schema_applied else "logged, table kept"
-        console.print(f"[yellow]schema changed ({state})[/yellow]: {result.schema_diff}")
+    columns = {k: v for k, v in result.schema_diff.items() if k in ("added", "removed", "changed")}
+    if columns:
+        state = (
+            "applied"
+            if result.schema_applied
+            else "logged, table kept (--policy update applies it)"
+        )
+        summary = ", ".join(f"{len(v)} column(s) {k}" for k, v in columns.items())
+        names = ", ".join(c["name"] for v in columns.values() for c in v)
+        console.print(
+            f"[yellow]schema changed ({state})[/yellow]: {summary}: {escape(names)};"
+            f" details: courtside catalog describe {escape(name)}",
+            highlight=False,
+        )
 
 
 @etl_app.command("workflow")
