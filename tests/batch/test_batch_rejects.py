@@ -218,3 +218,15 @@ def test_dedupe_summary_says_what_each_number_is(settings: Settings) -> None:
     assert "10 new post(s) kept, 5 duplicate(s) dropped, 1 bad row(s) rejected" in text
     assert "the 1 partition(s) rewritten now hold 30 post(s)" in text
     assert "rejected 1 row(s)" in text and "error=dedupe-rejected" in text
+
+
+def test_the_nightly_pipeline_says_succeeded_with_rejects_too(settings: Settings) -> None:
+    from courtside.pipeline import run_nightly
+
+    _mixed_file(settings, _good_rows(20))
+    result = run_nightly(settings)
+    record = RunRecorder(settings).get(result.run_id)
+    assert record is not None and record.status == "succeeded_with_rejects"
+    steps = {t["state"]: t["status"] for t in record.transitions}
+    assert steps["workflow"] == "succeeded_with_rejects"
+    assert steps["daily"] == steps["load"] == "succeeded"
