@@ -155,3 +155,24 @@ def test_cli_deliver_restarts_past_a_post_that_once_halted_it(
     second = run()
     assert second["records"] == 0
     assert len(raw_rows(settings.lake)) == 2 and len(error_rows(settings.lake)) == 1
+
+
+def test_a_transform_result_orjson_cannot_write_is_an_invalid_result(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "odd_results.py").write_text(
+        "from courtside.deliver import Ok\n"
+        "def run(rec):\n"
+        "    if rec['id'] == '1001':\n"
+        "        rec[7] = 'a key that is not a string'\n"
+        "    elif rec['id'] == '1002':\n"
+        "        rec['big'] = 10 ** 40\n"
+        "    elif rec['id'] == '1003':\n"
+        "        rec['when'] = object()\n"
+        "    return Ok(rec)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    settings = load_settings(home=home, deliver={"transform": "odd_results:run"})
+    _put(settings, [_good(i) for i in range(1, 5)])
+    report = deliver(settings, once=True)
+    assert report.errors_by_code == {"Lambda.InvalidResult": 3} and report.delivered == 1
