@@ -119,6 +119,10 @@ def run_nightly(
             result.workflow_run_id = workflow.run_id
             step.detail("workflow_run_id", workflow.run_id)
             step.set_count("rows_out", workflow.dedupe.rows_out)
+            if workflow.dedupe.status != SUCCEEDED:
+                step.set_count("rows_rejected", workflow.dedupe.rows_rejected)
+                step.set_count("files_quarantined", len(workflow.dedupe.quarantined))
+                step.reject()
 
         with steps.step("daily", {"engine": engine}) as step:
             pending = pending_days(settings, recorder=recorder)
@@ -174,4 +178,6 @@ class _Steps:
                 self.pipeline.transition(later, SKIPPED)
             log.error("nightly pipeline: step %s failed: %s", name, exc)
             raise PipelineError(name, self.pipeline.id, exc, skipped) from exc
-        self.pipeline.transition(name, SUCCEEDED, run_id=step.id)
+        self.pipeline.transition(name, step.status, run_id=step.id)
+        if step.rejects:  # input left out in a step: the pipeline says so too
+            self.pipeline.reject()

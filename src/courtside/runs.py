@@ -1,9 +1,12 @@
 """Run records shared by every batch step (jobs, crawlers, workflows, later the daily job).
 
 Each run has an id, a kind (``job``, ``crawler``, ``workflow``, ...), a name, its
-parameters, start and end times, a status (``running``, ``succeeded``, ``failed``,
-``skipped``), counts, an error message, free-form details and an optional list of state
-transitions (for a state machine). Records live in SQLite (``<state_dir>/runs.db``, WAL),
+parameters, start and end times, a status (``running``, ``succeeded``,
+``succeeded_with_rejects``, ``failed``, ``skipped``), counts, an error message, free-form
+details and an optional list of state transitions (for a state machine).
+``succeeded_with_rejects`` is a run that finished but left input out on purpose (bad
+rows sent to the lake's error zone, unreadable files quarantined): its counts and details
+say what and where. Records live in SQLite (``<state_dir>/runs.db``, WAL),
 so several processes can record at once.
 
 Secrets never reach the store: parameters whose key looks like a secret (token,
@@ -37,9 +40,24 @@ from pydantic import SecretStr
 from courtside._sqlite import set_wal
 from courtside.config import Settings
 
-__all__ = ["Run", "RunRecord", "RunRecorder", "redact", "scrub"]
+__all__ = [
+    "FAILED",
+    "FINISHED_OK",
+    "RUNNING",
+    "SKIPPED",
+    "SUCCEEDED",
+    "SUCCEEDED_WITH_REJECTS",
+    "Run",
+    "RunRecord",
+    "RunRecorder",
+    "redact",
+    "scrub",
+]
 
 RUNNING, SUCCEEDED, FAILED, SKIPPED = "running", "succeeded", "failed", "skipped"
+SUCCEEDED_WITH_REJECTS = "succeeded_with_rejects"
+#: Statuses of a run that finished its work (with or without rejected input).
+FINISHED_OK = frozenset({SUCCEEDED, SUCCEEDED_WITH_REJECTS})
 _SECRET_KEY = re.compile(r"token|password|passwd|secret|credential|api_?key|auth", re.I)
 _SECRET_TEXT = [
     (re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=%-]+"), r"\1<redacted>"),
@@ -157,6 +175,7 @@ class Run:
     transitions: list[dict[str, Any]] = field(default_factory=list)
     status: str = RUNNING
     error: str | None = None
+    rejects: bool = False
 
     def count(self, name: str, value: int = 1) -> None:
         """Add ``value`` to the counter ``name``."""
@@ -175,6 +194,11 @@ class Run:
         entry: dict[str, Any] = {"state": state, "status": status, "at": _now()}
         entry.update({k: scrub(v) if isinstance(v, str) else v for k, v in redact(info).items()})
         self.transitions.append(entry)
+
+    def reject(self) -> None:
+        """Note that the run left input out on purpose: it ends ``succeeded_with_rejects``
+        instead of ``succeeded`` (say what and where in its counts and details)."""
+        self.rejects = True
 
     def skip(self, reason: str) -> None:
         """Mark the run as skipped (it ends without error and did nothing)."""
@@ -212,8 +236,9 @@ class RunRecorder:
         """Record one run around the ``with`` body.
 
         The record is written as ``running`` on entry and completed on exit:
-        ``succeeded`` (or ``skipped`` if the body called ``run.skip``), or ``failed`` with
-        the exception's message, which is then re-raised.
+        ``succeeded`` (``succeeded_with_rejects`` if the body called ``run.reject``,
+        ``skipped`` if it called ``run.skip``), or ``failed`` with the exception's message,
+        which is then re-raised.
 
         Args:
             kind: ``job``, ``crawler``, ``workflow``, ...
@@ -248,7 +273,7 @@ class RunRecorder:
             self._finish(run)
             raise
         if run.status == RUNNING:
-            run.status = SUCCEEDED
+            run.status = SUCCEEDED_WITH_REJECTS if run.rejects else SUCCEEDED
         self._finish(run)
 
     def _finish(self, run: Run) -> None:

@@ -91,3 +91,54 @@ def output_rows(lake: Path, fmt: str = "parquet") -> list[dict[str, Any]]:
         return [dict(zip(names, r, strict=True)) for r in rel.fetchall()]
     finally:
         conn.close()
+
+
+def _with(row: dict[str, Any], **changes: Any) -> bytes:
+    return orjson.dumps({**row, **changes})
+
+
+def _deep(levels: int) -> bytes:
+    return b"[" * levels + b"]" * levels
+
+
+def bad_lines(template: dict[str, Any]) -> dict[str, tuple[bytes, str]]:
+    """One line per class of bad record, with the code it must be rejected with."""
+    t = dict(template)
+    line = orjson.dumps(t)
+    return {
+        "like-count-string": (
+            _with(t, id="b1", public_metrics={"like_count": "many"}),
+            "WrongType",
+        ),
+        "like-count-31-digits": (
+            orjson.dumps({**t, "id": "b2", "public_metrics": {"like_count": 0}}).replace(
+                b'"like_count":0', b'"like_count":1234567890123456789012345678901'
+            ),
+            "WrongType",
+        ),
+        "annotations-object": (
+            _with(t, id="b3", context_annotations={"domain": {"id": "60"}}),
+            "WrongType",
+        ),
+        "annotations-strings": (_with(t, id="b4", context_annotations=["x"]), "WrongType"),
+        "users-object": (_with(t, id="b5", users={"username": "x"}), "WrongType"),
+        "users-numbers": (_with(t, id="b6", users=[1, 2]), "WrongType"),
+        "entities-span-word": (
+            _with(t, id="b7", entities={"mentions": [{"start": "three"}]}),
+            "WrongType",
+        ),
+        "truncated": (line[: len(line) // 2], "NotJson"),
+        "not-utf8": (line.replace(b'"text":"', b'"text":"\xff\xfe', 1), "NotUtf8"),
+        "not-object": (b"[1, 2, 3]", "NotObject"),
+        "nan": (b'{"id": "b8", "public_metrics": {"like_count": NaN}}', "NotJson"),
+        "nested-1100": (b'{"id": "b9", "geo": ' + _deep(1100) + b"}", "TooDeeplyNested"),
+    }
+
+
+# Odd but readable: kept, with the value the readers make of it.
+ODD_BUT_READABLE = {
+    "number-as-id": b'{"id": 77, "text": "numeric id"}',
+    "duplicate-key": b'{"id": "d1", "text": "first", "text": "last"}',
+    "unknown-field": b'{"id": "u1", "brand_new": {"deep": [1, 2]}}',
+    "missing-nested-fields": b'{"id": "m1", "users": [{"username": "x"}], "entities": {}}',
+}

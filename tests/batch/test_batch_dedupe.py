@@ -15,7 +15,7 @@ from batch_helpers import delivered, output_rows, write_lines, write_raw
 
 from courtside.batch import JobBusyError, job_lock, run_dedupe
 from courtside.batch.duckdb_engine import DuckDBEngine
-from courtside.batch.engine import DedupePlan, EngineResult
+from courtside.batch.engine import DedupePlan, EngineResult, Splitter
 from courtside.batch.errors import BatchError
 from courtside.config import Settings, load_settings
 from courtside.errors import LakeError
@@ -79,31 +79,6 @@ def test_bookmarks_process_only_new_files_and_a_rerun_changes_nothing(
     assert output_rows(settings.lake) == out
 
 
-def test_bad_files_are_quarantined_and_the_good_ones_processed(settings: Settings) -> None:
-    rows = _rows(200)
-    write_raw(settings.lake, rows, per_file=100)
-    good = orjson.dumps(rows[0]) + b"\n"
-    truncated = write_lines(settings.lake, DAY1, [good, good[: len(good) // 2] + b"\n"])
-    not_utf8 = write_lines(settings.lake, DAY1, [good.replace(b"NBA", b"NB\xff\xfe", 1)])
-    not_object = write_lines(settings.lake, DAY1, [b"[1, 2, 3]\n"])
-
-    result = run_dedupe(settings)
-
-    bad = {truncated, not_utf8, not_object}
-    assert set(result.quarantined) == {str(p.relative_to(settings.lake)) for p in bad}
-    for path in bad:
-        assert not path.exists()
-        moved = settings.lake / "quarantine" / path.relative_to(settings.lake)
-        assert moved.exists()
-        assert moved.with_name(moved.name + ".reason.txt").read_text().strip()
-    assert len(output_rows(settings.lake)) == len({r["id"] for r in rows})
-    record = RunRecorder(settings).get(result.run_id)
-    assert record is not None and record.status == "succeeded"
-    assert record.counts["files_quarantined"] == 3
-    assert set(record.details["quarantined"]) == set(result.quarantined)
-    assert run_dedupe(settings).files_new == 0  # neither reprocessed nor re-quarantined
-
-
 def test_empty_raw_zone_is_a_successful_no_op(settings: Settings) -> None:
     result = run_dedupe(settings)
     assert result.files_new == 0
@@ -129,9 +104,9 @@ class _DeletingEngine:
         self.victim = victim
         self.inner = DuckDBEngine(temp_dir=temp_dir)
 
-    def run(self, plan: DedupePlan) -> EngineResult:
+    def run(self, plan: DedupePlan, split: Splitter | None = None) -> EngineResult:
         self.victim.unlink()
-        return self.inner.run(plan)
+        return self.inner.run(plan, split)
 
     def close(self) -> None:
         self.inner.close()

@@ -7,7 +7,15 @@ from typing import Any
 
 import orjson
 import pytest
-from batch_helpers import delivered, output_rows, reset_names, write_lines, write_raw
+from batch_helpers import (
+    ODD_BUT_READABLE,
+    bad_lines,
+    delivered,
+    output_rows,
+    reset_names,
+    write_lines,
+    write_raw,
+)
 
 from courtside.batch import run_dedupe
 from courtside.batch.spark_dedupe import SparkEngine, run_standalone
@@ -57,8 +65,12 @@ def test_spark_and_duckdb_produce_the_same_rows(tmp_path: Path, spark: Any) -> N
     assert d_out == s_out
     assert len(d_out) == len({r["id"] for r in d_out}) == len({r["id"] for r in rows})
     assert {r["id"]: r["text"] for r in d_out}[rows[0]["id"]] == rows[0]["text"]
-    assert len(d1.quarantined) == len(s1.quarantined) == 3
-    assert set(d1.quarantined) == set(s1.quarantined)
+    # Bad lines are rejected one by one, the same ones on both engines.
+    assert d1.quarantined == s1.quarantined == {}
+    assert len(d1.rejected) == len(s1.rejected) == 3
+    assert {k: v["rows"] for k, v in d1.rejected.items()} == {
+        k: v["rows"] for k, v in s1.rejected.items()
+    }
     assert (d1.rows_out, d2.rows_out, d2.rows_dropped) == (
         s1.rows_out,
         s2.rows_out,
@@ -66,16 +78,78 @@ def test_spark_and_duckdb_produce_the_same_rows(tmp_path: Path, spark: Any) -> N
     )
 
 
+def test_both_engines_reject_the_same_rows_and_keep_the_same_values(
+    tmp_path: Path, spark: Any
+) -> None:
+    good = [
+        dict(r, year="2020", month="03", day="01")
+        for r in delivered(GeneratorConfig(seed=4, count=40, duplicate_rate=0.0, span_s=3600))
+    ]
+    bad = bad_lines(good[0])
+    # Lenient conversions both readers make in a file without any bad line...
+    lenient = [
+        b'{"id": "n1", "public_metrics": {"like_count": "12"}}',
+        b'{"id": "n2", "possibly_sensitive": "true",'
+        b' "geo": {"coordinates": {"coordinates": [1, "2.5"]}}}',
+        b'{"id": "n3", "text": 17, "author_id": true}',
+    ]
+    results = {}
+    for engine in ("duckdb", "spark"):
+        reset_names()
+        cfg = _lake(tmp_path / engine, good[:20])
+        mixed = [orjson.dumps(r) + b"\n" for r in good[20:]]
+        for i, (line, _) in enumerate(bad.values()):
+            mixed.insert(2 * i, line + b"\n")
+        mixed += [line + b"\n" for line in ODD_BUT_READABLE.values()]
+        write_lines(cfg.lake, "year=2020/month=03/day=01", mixed)
+        write_lines(cfg.lake, "year=2020/month=03/day=01", [line + b"\n" for line in lenient])
+        # ...and the same lines in a file that also holds a bad line.
+        write_lines(
+            cfg.lake,
+            "year=2020/month=03/day=01",
+            [line.replace(b'"n', b'"q') + b"\n" for line in lenient] + [b"[1]\n"],
+        )
+        chosen = SparkEngine(spark) if engine == "spark" else "duckdb"
+        result = run_dedupe(cfg, engine=chosen)
+        rejects = sorted(
+            (doc["lineNumber"], doc["errorCode"])
+            for path in (cfg.lake / "errors").rglob("*.json")
+            for doc in map(orjson.loads, path.read_bytes().splitlines())
+        )
+        results[engine] = (result, output_rows(cfg.lake), rejects)
+
+    d, d_rows, d_rejects = results["duckdb"]
+    s, s_rows, s_rejects = results["spark"]
+    assert d_rows == s_rows
+    assert d_rejects == s_rejects and len(d_rejects) == len(bad) + 1
+    assert (d.rows_out, d.rows_rejected, d.status) == (s.rows_out, s.rows_rejected, s.status)
+    by_id = {r["id"]: r for r in d_rows}
+    for prefix in ("n", "q"):
+        assert by_id[f"{prefix}1"]["public_metrics"]["like_count"] == 12
+        assert by_id[f"{prefix}2"]["possibly_sensitive"] is True
+        assert by_id[f"{prefix}2"]["geo"]["coordinates"]["coordinates"] == [1.0, 2.5]
+        assert by_id[f"{prefix}3"]["text"] == "17"
+
+
 def test_standalone_script_mode_rewrites_only_touched_partitions(
     tmp_path: Path, spark: Any
 ) -> None:
     rows = delivered(GeneratorConfig(seed=5, count=300, duplicate_rate=0.3, span_s=2 * 86400))
     cfg = _lake(tmp_path / "standalone", rows)
+    # One bad line costs one line: the good line of the same file is kept.
+    extra = dict(rows[0], id="extra-1")
+    write_lines(
+        cfg.lake,
+        f"year={rows[0]['year']}/month={rows[0]['month']}/day={rows[0]['day']}",
+        [orjson.dumps(extra) + b"\n", b'{"id": "bad", "users": {"username": "x"}}\n'],
+    )
     out_uri = (cfg.lake / "tweets").as_uri()
     counts = run_standalone(spark, (cfg.lake / "raw").as_uri(), out_uri, "parquet")
-    assert counts["partitions"] == 2 and counts["bad_files"] == 0
+    assert counts["partitions"] == 2
+    assert (counts["files_with_rejects"], counts["rows_rejected"]) == (1, 1)
     out = output_rows(cfg.lake)
-    assert len(out) == len({r["id"] for r in rows})
+    assert len(out) == len({r["id"] for r in rows}) + 1
+    assert "extra-1" in {r["id"] for r in out} and "bad" not in {r["id"] for r in out}
     assert not (cfg.lake / ".courtside-staging").exists() or not any(
         (cfg.lake / ".courtside-staging").iterdir()
     )

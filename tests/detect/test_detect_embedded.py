@@ -197,7 +197,7 @@ def test_bad_input_is_counted_and_nothing_crashes(settings: Settings) -> None:
         "NotUtf8": 1,
         "MissingCreatedAt": 1,
         "BadCreatedAt": 1,
-        "BadEventTime": 1,
+        "EventTimeOutOfRange": 1,
         "ControlMissingTeam": 1,
         "ControlBadFlag": 1,
         "NotObject": 1,

@@ -7,11 +7,18 @@ The job, whatever the engine:
    ``reset_bookmark``);
 3. plans the output partitions those files touch; their current rows are merged with
    the new ones (existing rows win, then the earliest delivery);
-4. lets the engine write the partitions into a staging folder, quarantining bad raw
-   files (moved to ``<lake>/quarantine/...`` with the reason);
+4. lets the engine write the partitions into a staging folder. A raw file the engine
+   cannot read whole is split row by row (:mod:`courtside.batch.rows`): its readable rows
+   are processed, the others are written with their reason to
+   ``<lake>/errors/year=/month=/day=/error=dedupe-rejected/<raw file name>`` (the raw
+   file's partition). Only a file that cannot be read at all is quarantined whole (moved
+   to ``<lake>/quarantine/...`` with the reason);
 5. swaps each staged partition in atomically, then records the bookmark, so a crash at
    any point leaves either the old or the new partition and reprocesses at most the
-   files of this run (which the merge makes harmless).
+   files of this run (which the merge makes harmless; reject files are rewritten under
+   the same names).
+
+A run that rejected rows or quarantined files ends ``succeeded_with_rejects``.
 """
 
 from __future__ import annotations
@@ -37,10 +44,11 @@ from courtside.batch.lakefiles import (
     staging_dir,
     swap_partition,
 )
+from courtside.batch.rows import RowSplitter
 from courtside.batch.state import Bookmarks, job_lock
 from courtside.config import Settings
 from courtside.errors import LakeError
-from courtside.runs import Run, RunRecorder
+from courtside.runs import SUCCEEDED, SUCCEEDED_WITH_REJECTS, Run, RunRecorder
 
 __all__ = ["DedupeResult", "make_engine", "run_dedupe"]
 
@@ -66,11 +74,27 @@ class DedupeResult:
     rows_existing: int = 0
     rows_out: int = 0
     partitions: list[str] = field(default_factory=list)
+    rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def rows_rejected(self) -> int:
+        """Lines of the processed files sent to the error zone (not readable posts)."""
+        return sum(int(r["rows"]) for r in self.rejected.values())
+
+    @property
+    def rows_added(self) -> int:
+        """Posts the run added to the partitions it rewrote (all of them on a reset)."""
+        return max(0, self.rows_out - self.rows_existing)
 
     @property
     def rows_dropped(self) -> int:
-        """Rows left out: duplicates and rows without an id."""
-        return max(0, self.lines_in + self.rows_existing - self.rows_out)
+        """Readable lines left out: duplicates (and rows without an id)."""
+        return max(0, self.lines_in - self.rows_rejected - self.rows_added)
+
+    @property
+    def status(self) -> str:
+        """``succeeded_with_rejects`` when rows were rejected or files quarantined."""
+        return SUCCEEDED_WITH_REJECTS if self.rejected or self.quarantined else SUCCEEDED
 
     def counts(self) -> dict[str, int]:
         """Counters for the run record."""
@@ -80,8 +104,11 @@ class DedupeResult:
             "files_quarantined": len(self.quarantined),
             "files_missing": len(self.missing),
             "files_misplaced": len(self.misplaced),
+            "files_with_rejects": len(self.rejected),
             "lines_in": self.lines_in,
+            "rows_rejected": self.rows_rejected,
             "rows_existing": self.rows_existing,
+            "rows_added": self.rows_added,
             "rows_out": self.rows_out,
             "rows_dropped": self.rows_dropped,
             "partitions_written": len(self.partitions),
@@ -186,6 +213,10 @@ def run_dedupe(
                 run.set_count(name, value)
             if result.quarantined:
                 run.detail("quarantined", result.quarantined)
+            if result.rejected:
+                run.detail("rejected", result.rejected)
+            if result.rejected or result.quarantined:
+                run.reject()
             if result.missing:
                 run.detail("missing", result.missing)
             if result.misplaced:
@@ -247,6 +278,7 @@ def _dedupe(
     )
     counter.start()
     staging = staging_dir(lake, run.id)
+    splitter = RowSplitter(staging.with_name(f"{run.id}.rows"), new)
     engine = make_engine(settings, engine_spec) if isinstance(engine_spec, str) else engine_spec
     try:
         plan = DedupePlan(
@@ -256,9 +288,12 @@ def _dedupe(
             staging=str(staging),
             format=fmt,
         )
-        outcome: EngineResult = engine.run(plan)
+        outcome: EngineResult = engine.run(plan, splitter)
         counter.join()
+        outcome.bad_files.update(splitter.unreadable)
+        outcome.missing_files.extend(splitter.missing)
         _set_aside(settings, lake, new, outcome, run, result, bookmarks)
+        result.rejected = splitter.write_rejects(lake, skip=set(outcome.bad_files), run_id=run.id)
         staged = output_partitions(staging)
         unexpected = set(staged) - set(touched)
         if unexpected:
@@ -277,7 +312,9 @@ def _dedupe(
     finally:
         if isinstance(engine_spec, str):
             engine.close()
+        splitter.close()
         shutil.rmtree(staging, ignore_errors=True)
+        shutil.rmtree(splitter.folder, ignore_errors=True)
         try:
             (lake / STAGING).rmdir()
         except OSError:

@@ -1,10 +1,12 @@
 """The DuckDB runner of the de-duplication job (the embedded default).
 
 Memory is bounded: ``memory_limit`` is set and DuckDB spills to ``temp_directory``.
-Raw files are read strictly with the declared post schema; when DuckDB rejects a file
-(truncated JSON, invalid UTF-8, a value of the wrong type, not an object) the error
-names it, the file is set aside as bad and the query runs again without it. A file that
-vanished since the listing is set aside as missing the same way.
+Raw files are read strictly with the declared post schema in one query. When DuckDB
+rejects a file (truncated JSON, invalid UTF-8, a value of the wrong type, not an object)
+its error names the file; the file goes to the job's splitter, which returns its readable
+rows, and the query runs again with those instead. When a second file fails, every file
+is checked on its own once, so that all bad files are split before the next attempt. A
+file that vanished since the listing is set aside as missing.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from courtside.batch.dedupe_sql import POST_COLUMNS, dedupe_query, duckdb_type
-from courtside.batch.engine import DedupePlan, EngineResult
+from courtside.batch.engine import DedupePlan, EngineResult, Splitter
 from courtside.batch.errors import BatchError
 
 if TYPE_CHECKING:
@@ -57,6 +59,35 @@ def read_raw_sql(files: tuple[str, ...] | list[str]) -> str:
     )
 
 
+def _set_aside(
+    culprit: str,
+    reason: str,
+    files: list[str],
+    origin: dict[str, str],
+    split: Splitter | None,
+    result: EngineResult,
+) -> None:
+    """Replace a failing file by its readable rows, or leave it out and report it."""
+    original = origin.get(culprit, culprit)
+    index = files.index(culprit)
+    if not Path(culprit).exists():
+        log.warning("raw file %s vanished before it was read", original)
+        result.missing_files.append(original)
+        files.pop(index)
+        return
+    if split is None or culprit in origin:
+        log.warning("bad raw file %s: %s", original, reason)
+        result.bad_files[original] = reason
+        files.pop(index)
+        return
+    replacement = split(culprit, reason)
+    if replacement is None:
+        files.pop(index)
+    else:
+        files[index] = replacement
+        origin[replacement] = original
+
+
 class DuckDBEngine:
     """Runs the job in an in-process DuckDB with a memory limit and spilling."""
 
@@ -81,30 +112,27 @@ class DuckDBEngine:
             conn.execute(f"SET threads = {int(self.threads)}")
         return conn
 
-    def run(self, plan: DedupePlan) -> EngineResult:
+    def run(self, plan: DedupePlan, split: Splitter | None = None) -> EngineResult:
         """Write the de-duplicated partitions of ``plan`` under ``plan.staging``."""
         import duckdb
 
         result = EngineResult()
         files = list(plan.new_files)
+        origin: dict[str, str] = {}  # a splitter's file -> the raw file it stands for
         conn = self._connect()
         try:
+            attempt = 0
             while files:
+                attempt += 1
                 try:
                     self._write(conn, plan, files)
                     return result
                 except duckdb.Error as exc:
-                    culprit = self._culprit(conn, exc, files)
-                    if culprit is None:
+                    culprits = self._culprits(conn, exc, files, check_all=attempt > 1)
+                    if not culprits:
                         raise BatchError(f"DuckDB de-duplication failed: {exc}") from exc
-                    files.remove(culprit)
-                    if Path(culprit).exists():
-                        reason = str(exc).splitlines()[0][:500]
-                        log.warning("bad raw file %s: %s", culprit, reason)
-                        result.bad_files[culprit] = reason
-                    else:
-                        log.warning("raw file %s vanished before it was read", culprit)
-                        result.missing_files.append(culprit)
+                    for culprit, reason in culprits.items():
+                        _set_aside(culprit, reason, files, origin, split, result)
                     shutil.rmtree(plan.staging, ignore_errors=True)
                     Path(plan.staging).mkdir(parents=True, exist_ok=True)
             return result
@@ -144,27 +172,32 @@ class DuckDBEngine:
         )
 
     @staticmethod
-    def _culprit(conn: duckdb.DuckDBPyConnection, exc: Exception, files: list[str]) -> str | None:
-        """The raw file that made DuckDB fail: named in the error, or found by reading
-        each file on its own."""
+    def _culprits(
+        conn: duckdb.DuckDBPyConnection, exc: Exception, files: list[str], *, check_all: bool
+    ) -> dict[str, str]:
+        """The raw files that made DuckDB fail, with the reason: the one named in the
+        error, else (or with ``check_all``) every file that fails when read on its own."""
         import duckdb
 
         message = str(exc)
-        by_name = {f: f for f in files}
-        for match in _FILE_IN_ERROR.finditer(message):
-            if match.group(1) in by_name:
-                return match.group(1)
-        for f in files:
-            if not Path(f).exists():
-                return f
+        reason = message.splitlines()[0][:500]
+        gone = {f: "vanished" for f in files if not Path(f).exists()}
+        if gone:
+            return gone
+        if not check_all:
+            for match in _FILE_IN_ERROR.finditer(message):
+                if match.group(1) in files:
+                    return {match.group(1): reason}
         if "Out of Memory" in message or "No space left" in message:
-            return None
+            return {}
+        found: dict[str, str] = {}
         for f in files:
             try:
-                conn.execute(f"SELECT count(*) FROM ({read_raw_sql([f])})").fetchall()
-            except duckdb.Error:
-                return f
-        return None
+                # to_json of the whole row: every column is read, none is pruned.
+                conn.execute(f"SELECT count(to_json(r)) FROM ({read_raw_sql([f])}) AS r").fetchall()
+            except duckdb.Error as err:
+                found[f] = str(err).splitlines()[0][:500]
+        return found
 
     def close(self) -> None:
         """Nothing to release: each run opens and closes its own connection."""

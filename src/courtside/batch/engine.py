@@ -3,16 +3,28 @@
 An engine evaluates :func:`courtside.batch.dedupe_sql.dedupe_query` over a
 :class:`DedupePlan` and writes the resulting partitions under the plan's staging folder
 (``year=YYYY/month=MM/day=DD/`` sub-folders in the plan's format). It never touches the
-live output: listing, bookmarks, quarantine moves, partition swaps and run records are
-the job's (:mod:`courtside.batch.dedupe`), written once for all engines.
+live output: listing, bookmarks, row isolation, quarantine moves, partition swaps and run
+records are the job's (:mod:`courtside.batch.dedupe`), written once for all engines.
+
+Bad records are isolated row by row: when an engine finds a raw file it cannot read
+whole, it calls the job's :data:`Splitter` with it and reads the file the splitter returns
+instead (the file's readable rows, same name, same partition folders, so the partition
+values and the delivery order are unchanged). Only a file the splitter cannot serve, or
+whose readable rows the engine still cannot read, is reported as bad.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-__all__ = ["DedupeEngine", "DedupePlan", "EngineResult"]
+__all__ = ["DedupeEngine", "DedupePlan", "EngineResult", "Splitter"]
+
+#: ``split(path, reason)``: called with a raw file an engine cannot read whole and the
+#: engine's reason; returns the path of a file holding its readable rows, to be read in
+#: its place, or ``None`` when no row of it is left to read.
+Splitter = Callable[[str, str], str | None]
 
 
 @dataclass(frozen=True)
@@ -39,8 +51,8 @@ class EngineResult:
     """What an engine reports besides the staged partitions.
 
     Attributes:
-        bad_files: Raw files that could not be read (truncated or invalid JSON, invalid
-            UTF-8, values of the wrong type), with the reason; none of their rows were
+        bad_files: Raw files that could not be read, with the reason, and that the
+            splitter could not serve (or no splitter was given); none of their rows were
             written.
         missing_files: Raw files that disappeared before they could be read.
     """
@@ -54,10 +66,12 @@ class DedupeEngine(Protocol):
 
     name: str
 
-    def run(self, plan: DedupePlan) -> EngineResult:
+    def run(self, plan: DedupePlan, split: Splitter | None = None) -> EngineResult:
         """Write the de-duplicated partitions of ``plan`` under ``plan.staging``.
 
-        Bad raw files are reported in the result and left out; any other failure
+        A raw file the engine cannot read whole is passed to ``split`` and replaced by
+        the file it returns; without ``split``, or when the replacement cannot be read
+        either, the file is reported in the result and left out. Any other failure
         raises, and the staging folder must then be discarded.
         """
         ...

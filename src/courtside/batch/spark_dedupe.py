@@ -10,7 +10,8 @@ engine-neutral SQL next to it::
 Standalone, the script processes every raw file under ``--input``, rewrites the output
 partitions those files touch (ids already in other partitions win) and swaps each
 partition in with Hadoop FileSystem renames (atomic on HDFS and local disks; on S3 a
-rename is a copy, so use a committer-backed store for strict atomicity).
+rename is a copy, so use a committer-backed store for strict atomicity). Lines Spark
+cannot read as posts are left out one by one (counted and logged), never whole files.
 """
 
 from __future__ import annotations
@@ -78,8 +79,10 @@ def _with_partition(df: Any) -> Any:
 
 
 class SparkEngine:
-    """Runs the job on Spark. Bad raw files are found in one pass with Spark's
-    ``PERMISSIVE`` corrupt-record column and left out; vanished files are skipped."""
+    """Runs the job on Spark. Lines Spark's ``PERMISSIVE`` mode marks as corrupt are found
+    in one pass; their files go to the job's splitter (``split``) and its files are read
+    instead. Without a splitter (the standalone script) the corrupt lines are left out
+    row by row. Vanished files are skipped."""
 
     name = "spark"
 
@@ -89,44 +92,89 @@ class SparkEngine:
         self._owned = spark is None and SparkSession.getActiveSession() is None
         self.spark = spark or spark_session(master, driver_memory)
 
-    def run(self, plan: Any) -> Any:
-        """Write the de-duplicated partitions of ``plan`` under ``plan.staging``.
-
-        ``plan`` is a :class:`courtside.batch.engine.DedupePlan` (or anything with its
-        attributes); returns an :class:`~courtside.batch.engine.EngineResult`-like
-        object (``bad_files``, ``missing_files``).
-        """
+    def _read(self, files: list[str]) -> Any:
+        """Raw rows of ``files`` with their file, partition values, delivery order and
+        the corrupt-record column."""
         from pyspark.sql import functions as F
 
-        spark = self.spark
-        spark.conf.set("spark.sql.files.ignoreMissingFiles", "true")
-        schema = spark_schema_ddl()
         raw = (
-            spark.read.schema(f"{schema}, `{_CORRUPT}` string")
+            self.spark.read.schema(f"{spark_schema_ddl()}, `{_CORRUPT}` string")
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", _CORRUPT)
-            .json(list(plan.new_files))
+            # NaN and Infinity are not JSON: refused like every other engine does.
+            .option("allowNonNumericNumbers", "false")
+            .json(files)
             .withColumn("_file", F.col("_metadata.file_path"))
             # Delivery order: file name (names sort by time), path, then line (the ids
             # increase with the line inside a file).
             .withColumn("_seq1", F.concat(F.regexp_extract("_file", "[^/]+$", 0), F.col("_file")))
             .withColumn("_seq2", F.monotonically_increasing_id())
         )
-        raw = _with_partition(raw)
+        return _with_partition(raw)
+
+    def _corrupt(self, raw: Any, files: list[str]) -> dict[str, str]:
+        """Files of ``raw`` holding a corrupt line, with the first such line."""
+        from pyspark.sql import functions as F
+
         # Keep every column: Spark parses only the columns a query needs, and a value of
         # the wrong type in a column it skips would not mark the line as corrupt.
         bad_rows = raw.where(F.col(_CORRUPT).isNotNull()).dropDuplicates(["_file"])
-        bad = {r["_file"]: r[_CORRUPT] for r in bad_rows.collect()}
-        by_uri = {_as_uri(f): f for f in plan.new_files}
-        by_uri.update({unquote(_as_uri(f)): f for f in plan.new_files})
-        bad_files = {
-            by_uri.get(
-                uri, by_uri.get(unquote(uri), uri)
-            ): f"invalid JSON line: {(line or '')[:200]!r}"
-            for uri, line in bad.items()
+        by_uri = {_as_uri(f): f for f in files}
+        by_uri.update({unquote(_as_uri(f)): f for f in files})
+        return {
+            by_uri.get(r["_file"], by_uri.get(unquote(r["_file"]), r["_file"])): (
+                f"invalid JSON line: {(r[_CORRUPT] or '')[:200]!r}"
+            )
+            for r in bad_rows.collect()
         }
-        new_rows = raw.where(~F.col("_file").isin(list(bad))) if bad else raw
-        new_rows.drop(_CORRUPT).createOrReplaceTempView("new_rows")
+
+    def run(self, plan: Any, split: Any = None) -> Any:
+        """Write the de-duplicated partitions of ``plan`` under ``plan.staging``.
+
+        ``plan`` is a :class:`courtside.batch.engine.DedupePlan` (or anything with its
+        attributes) and ``split`` a :data:`courtside.batch.engine.Splitter`; returns an
+        :class:`~courtside.batch.engine.EngineResult`-like object (``bad_files``,
+        ``missing_files``, ``rejected_rows``).
+        """
+        from pyspark.sql import functions as F
+
+        spark = self.spark
+        spark.conf.set("spark.sql.files.ignoreMissingFiles", "true")
+        files = list(plan.new_files)
+        raw = self._read(files)
+        bad = self._corrupt(raw, files)
+        result = _Result({}, [])
+        if bad and split is not None:
+            origin: dict[str, str] = {}
+            for path, reason in bad.items():
+                index = files.index(path)
+                replacement = split(path, reason)
+                if replacement is None:
+                    files.pop(index)
+                else:
+                    files[index] = replacement
+                    origin[replacement] = path
+            # The readable rows of a split file must read cleanly; if not, the file is bad.
+            still = self._corrupt(self._read(list(origin)), list(origin)) if origin else {}
+            for replacement, reason in still.items():
+                log.warning("bad raw file %s: %s", origin[replacement], reason)
+                result.bad_files[origin[replacement]] = reason
+                files.remove(replacement)
+            raw = self._read(files) if files else None
+        elif bad:
+            # Counting over every column, so that none is pruned (see _corrupt).
+            every = F.to_json(F.struct(*[F.col(c) for c in raw.columns]))
+            rejected = (
+                raw.where(F.col(_CORRUPT).isNotNull())
+                .groupBy("_file")
+                .agg(F.count(every).alias("rows"))
+                .collect()
+            )
+            result.rejected_rows = {r["_file"]: int(r["rows"]) for r in rejected}
+            raw = raw.where(F.col(_CORRUPT).isNull())
+        if raw is None:
+            return result
+        raw.drop(_CORRUPT).createOrReplaceTempView("new_rows")
         if plan.existing_files:
             self._existing(plan).createOrReplaceTempView("existing_rows")
         if plan.other_files:
@@ -142,7 +190,7 @@ class SparkEngine:
             .option("compression", "snappy" if plan.format == "parquet" else "none")
             .save(_as_uri(plan.staging))
         )
-        return _Result(bad_files, [])
+        return result
 
     def _existing(self, plan: Any) -> Any:
         from pyspark.sql import functions as F
@@ -166,6 +214,7 @@ class _Result:
     def __init__(self, bad_files: dict[str, str], missing_files: list[str]) -> None:
         self.bad_files = bad_files
         self.missing_files = missing_files
+        self.rejected_rows: dict[str, int] = {}
 
 
 def _as_uri(path: str) -> str:
@@ -237,9 +286,14 @@ def run_standalone(spark: Any, input_uri: str, output_uri: str, fmt: str) -> dic
             raise RuntimeError(f"cannot move {staged} to {live}")
         swapped += 1
     fs.delete(Path(staging), True)
-    for bad, reason in result.bad_files.items():
-        log.warning("bad raw file %s: %s", bad, reason)
-    return {"files": len(new_files), "bad_files": len(result.bad_files), "partitions": swapped}
+    for bad, count in result.rejected_rows.items():
+        log.warning("left out %d corrupt line(s) of %s", count, bad)
+    return {
+        "files": len(new_files),
+        "files_with_rejects": len(result.rejected_rows),
+        "rows_rejected": sum(result.rejected_rows.values()),
+        "partitions": swapped,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -3,7 +3,8 @@
 The workflow, each of its steps and every stand-alone crawl are recorded as runs; the
 steps point at the workflow run (``parent_id``) and the workflow keeps the transitions
 (``dedupe: succeeded``, ``crawl: skipped``, ...), so ``courtside runs`` shows which step
-failed.
+failed. When dedupe rejected rows or quarantined files, both it and the workflow end
+``succeeded_with_rejects`` (the crawl still runs: the good rows are there).
 """
 
 from __future__ import annotations
@@ -69,6 +70,9 @@ def run_crawl(
             run.set_count(name, value)
         run.detail("table", f"{result.database}.{result.table}")
         run.detail("created", result.created)
+        run.detail("changed", result.changed)
+        if result.replaced:
+            run.detail("replaced", True)
         if result.schema_diff:
             run.detail("schema_diff", result.schema_diff)
             run.detail("schema_applied", result.schema_applied)
@@ -111,7 +115,15 @@ def run_workflow(
                 skip.skip("dedupe failed")
             wf.transition("crawl", SKIPPED)
             raise WorkflowError("dedupe", wf.id, exc) from exc
-        wf.transition("dedupe", SUCCEEDED, run_id=dd.run_id)
+        wf.transition(
+            "dedupe",
+            dd.status,
+            run_id=dd.run_id,
+            rows_rejected=dd.rows_rejected,
+            files_quarantined=len(dd.quarantined),
+        )
+        if dd.status != SUCCEEDED:
+            wf.reject()  # the workflow ends succeeded_with_rejects, never plain succeeded
         try:
             cr = run_crawl(settings, OUTPUT_ZONE, policy=policy, recorder=recorder, parent=wf)
         except CourtsideError as exc:
@@ -119,5 +131,7 @@ def run_workflow(
             raise WorkflowError("crawl", wf.id, exc) from exc
         wf.transition("crawl", SUCCEEDED)
         wf.set_count("rows_out", dd.rows_out)
+        wf.set_count("rows_rejected", dd.rows_rejected)
+        wf.set_count("files_quarantined", len(dd.quarantined))
         wf.set_count("partitions_added", cr.partitions_added)
     return WorkflowResult(wf.id, dd, cr)

@@ -4,10 +4,13 @@ partitions, and create or update the table in the catalog.
 Schema inference reads Parquet footers, or samples JSON lines and merges their types
 (structs union their fields, so heterogeneous nested ``context_annotations``,
 ``entities`` and ``users`` end up as one nested type). Partitions are Hive-style
-``key=value`` directories. When the inferred schema differs from the stored one, the
+``key=value`` directories. When the inferred columns differ from the stored ones, the
 schema-change policy decides: ``log`` records the difference and keeps the table,
-``update`` replaces the columns. New partitions are always added; partitions whose
-directory is gone are removed.
+``update`` replaces the columns. A change of *format*, *location* or *partition keys*
+(e.g. dedupe rebuilt ``tweets/`` as Parquet after JSON) always replaces the table, under
+either policy: the stored definition could no longer read the files, and a query must
+never silently read nothing. Every difference is kept in the table's history. New
+partitions are always added; partitions whose directory is gone are removed.
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ import orjson
 from courtside.catalog.config import CatalogSettings, catalog_settings
 from courtside.catalog.errors import CatalogError
 from courtside.catalog.store import Catalog, Column, Partition, Table, check_name
-from courtside.catalog.types import Type, format_type, from_arrow, infer_value, merge_types
+from courtside.catalog.types import (
+    Type,
+    format_type,
+    from_arrow,
+    infer_value,
+    merge_types,
+    resolve_nulls,
+)
 from courtside.config import Settings
 from courtside.errors import LakeError
 from courtside.lake.layout import safe_value, within
@@ -32,6 +42,8 @@ from courtside.lake.layout import safe_value, within
 __all__ = ["CrawlResult", "crawl", "diff_columns", "infer_schema", "scan_files"]
 
 log = logging.getLogger(__name__)
+#: Differences that make the stored table unable to read its files.
+_STRUCTURAL = frozenset({"format", "location", "partition_keys"})
 _FORMATS = {".parquet": "parquet", ".json": "json", ".jsonl": "json", ".ndjson": "json"}
 
 
@@ -44,6 +56,7 @@ class CrawlResult:
     location: str
     format: str | None = None
     created: bool = False
+    replaced: bool = False
     files: int = 0
     files_skipped: int = 0
     bad_lines: int = 0
@@ -52,6 +65,17 @@ class CrawlResult:
     partitions_total: int = 0
     schema_diff: dict[str, Any] = field(default_factory=dict)
     schema_applied: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether the crawl changed the catalog (table, columns or partitions)."""
+        return bool(
+            self.created
+            or self.replaced
+            or self.schema_applied
+            or self.partitions_added
+            or self.partitions_removed
+        )
 
     def counts(self) -> dict[str, int]:
         """Counters for the run record."""
@@ -157,13 +181,13 @@ def infer_schema(
                         try:
                             t = infer_value(item)
                             check_name(key.lower(), "column name")
-                        except CatalogError:
+                        except (CatalogError, RecursionError):  # RecursionError: too deep
                             bad += 1
                             continue
                         merged[key] = merge_types(merged.get(key, "null"), t)
         except FileNotFoundError:
             continue  # deleted since the scan
-    return [(name, "string" if t == "null" else t) for name, t in merged.items()], bad
+    return [(name, resolve_nulls(t)) for name, t in merged.items()], bad
 
 
 def diff_columns(old: tuple[Column, ...], new: tuple[Column, ...]) -> dict[str, Any]:
@@ -256,12 +280,25 @@ def crawl(
             diff["location"] = {"from": stored.location, "to": str(root)}
         if diff:
             result.schema_diff = diff
-            result.schema_applied = policy == "update"
-            catalog.record_schema_change(database, name, policy, result.schema_applied, diff)
+            # The table cannot read its files any more: replaced whatever the policy.
+            result.replaced = bool(_STRUCTURAL & diff.keys())
+            result.schema_applied = policy == "update" or result.replaced
+            history = catalog.schema_changes(database, name)
+            repeated = bool(history) and not history[-1].applied and history[-1].diff == diff
+            if result.schema_applied or not repeated:  # a kept difference is noted once
+                catalog.record_schema_change(database, name, policy, result.schema_applied, diff)
             if result.schema_applied:
                 catalog.create_table(proposed, replace_existing=True)
-            else:
-                log.warning("schema of %s.%s changed (policy log, kept): %s", database, name, diff)
+            if result.replaced:  # the old partitions point at another layout or place
+                catalog.clear_partitions(database, name)
+            # The CLI and the run record report the difference; the log has it once.
+            log.info(
+                "schema of %s.%s changed (%s): %s",
+                database,
+                name,
+                "replaced" if result.replaced else ("applied" if result.schema_applied else "kept"),
+                diff,
+            )
     current = catalog.get_table(database, name)
     if current.partition_keys:
         found = {

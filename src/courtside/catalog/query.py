@@ -22,11 +22,22 @@ def _lit(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _glob(table: Table) -> str:
+def _glob(table: Table, fmt: str | None = None) -> str:
     # Hidden and "_" names (temporary files, markers) never match: DuckDB's "*" would.
     visible = "[!._]*"
     depth = f"/{visible}" * len(table.partition_keys)
-    return f"{table.location.rstrip('/')}{depth}/{visible}.{_EXT[table.format]}"
+    return f"{table.location.rstrip('/')}{depth}/{visible}.{_EXT[fmt or table.format]}"
+
+
+def _stale_format(table: Table) -> str | None:
+    """The other format the table's location holds files of, when it holds none of the
+    catalogued one: the catalog is stale (e.g. dedupe switched to Parquet, no crawl)."""
+    import glob
+
+    for fmt in _EXT:
+        if fmt != table.format and any(True for _ in glob.iglob(_glob(table, fmt))):
+            return fmt
+    return None
 
 
 def _spark_lit(text: str) -> str:
@@ -48,7 +59,15 @@ def duckdb_source(table: Table) -> str:
     if not _has_files(table):
         cols = [f'CAST(NULL AS {to_duckdb(c.type)}) AS "{c.name}"' for c in table.columns]
         cols += [f'CAST(NULL AS VARCHAR) AS "{k}"' for k in keys]
-        return f"(SELECT {', '.join(cols) or 'NULL AS none'} WHERE false)"
+        stale = _stale_format(table)
+        where = "false"
+        if stale:  # a stale catalog fails the query, never reads as an empty table
+            message = (
+                f"{table.qualified_name} is catalogued as {table.format} but holds {stale}"
+                " files: run courtside etl crawl"
+            )
+            where = f"error({_lit(message)}) IS NULL"
+        return f"(SELECT {', '.join(cols) or 'NULL AS none'} WHERE {where})"
     hive = ""
     if keys:
         types = ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys)

@@ -365,6 +365,14 @@ class Catalog:
                 added += cur.rowcount
         return added
 
+    def clear_partitions(self, database: str, name: str) -> int:
+        """Remove every partition of a table (never their files); returns how many."""
+        with self._tx() as conn:
+            cur = conn.execute(
+                "DELETE FROM partitions WHERE database = ? AND tbl = ?", (database, name)
+            )
+        return cur.rowcount
+
     def drop_partitions(self, database: str, name: str, partitions: Iterable[Partition]) -> int:
         """Remove partitions (never their files); returns how many were removed."""
         table = self.get_table(database, name)

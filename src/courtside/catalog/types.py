@@ -24,6 +24,7 @@ __all__ = [
     "infer_value",
     "merge_types",
     "parse_type",
+    "resolve_nulls",
     "to_duckdb",
     "to_spark",
 ]
@@ -223,6 +224,20 @@ def merge_types(a: Type, b: Type) -> Type:
                 order.append(name)
         return StructType(tuple((n, merged[n]) for n in order))
     return "string"
+
+
+def resolve_nulls(t: Type) -> Type:
+    """``t`` with every ``null`` (a field only ever seen empty) as ``string``, the type a
+    catalog stores for it, so that the first value seen later is not a schema change."""
+    if t == "null":
+        return "string"
+    if isinstance(t, ArrayType):
+        return ArrayType(resolve_nulls(t.element))
+    if isinstance(t, MapType):
+        return MapType(resolve_nulls(t.key), resolve_nulls(t.value))
+    if isinstance(t, StructType):
+        return StructType(tuple((n, resolve_nulls(c)) for n, c in t.fields))
+    return t
 
 
 def from_arrow(dtype: Any) -> Type:

@@ -27,7 +27,12 @@ def deliver(
         float | None, typer.Option(help="Interval hint per partition (seconds).")
     ] = None,
     transform: Annotated[
-        str | None, typer.Option(help="User transform 'module:function' (Ok/Dropped/Failed).")
+        str | None,
+        typer.Option(
+            help="User transform 'module:function' (found in the current directory too),"
+            " called with the delivered record (a dict), returning Ok(record), Dropped() or"
+            " ProcessingFailed(message) from courtside.deliver."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:

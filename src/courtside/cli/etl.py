@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from courtside.cli._common import console, print_json, settings
 
@@ -58,23 +59,41 @@ def dedupe(
     )
     if as_json:
         print_json(
-            {"run_id": result.run_id, "counts": result.counts(), "quarantined": result.quarantined}
+            {
+                "run_id": result.run_id,
+                "status": result.status,
+                "counts": result.counts(),
+                "rejected": result.rejected,
+                "quarantined": result.quarantined,
+            }
         )
         return
-    c = result.counts()
     if not result.files_new:
         console.print(f"dedupe [{result.run_id}]: nothing new in raw/", highlight=False)
         return
+    c = result.counts()
     console.print(
-        f"dedupe [{result.run_id}] ({result.engine}, {result.format}): "
-        f"{c['files_processed']} file(s), {c['lines_in']} line(s) in, {c['rows_out']} row(s)"
-        f" in {c['partitions_written']} partition(s), {c['rows_dropped']} dropped",
+        f"dedupe [{result.run_id}] ({result.engine}, {result.format}):"
+        f" read {c['lines_in']:,} line(s) of {c['files_processed']:,} new raw file(s):"
+        f" {c['rows_added']:,} new post(s) kept, {c['rows_dropped']:,} duplicate(s) dropped,"
+        f" {c['rows_rejected']:,} bad row(s) rejected;"
+        f" the {c['partitions_written']:,} partition(s) rewritten now hold {c['rows_out']:,}"
+        " post(s)",
         highlight=False,
     )
+    for path, info in result.rejected.items():
+        console.print(
+            f"[yellow]rejected {info['rows']} row(s)[/yellow] of {escape(path)}"
+            f" (to {escape(info['errors_file'])}); {escape(info['first'])}",
+            highlight=False,
+        )
     for path, reason in result.quarantined.items():
-        console.print(f"[yellow]quarantined[/yellow] {path}: {reason}", highlight=False)
+        console.print(
+            f"[yellow]quarantined[/yellow] {escape(path)} (unreadable): {escape(reason)}",
+            highlight=False,
+        )
     for path in result.missing:
-        console.print(f"[yellow]vanished before reading[/yellow] {path}", highlight=False)
+        console.print(f"[yellow]vanished before reading[/yellow] {escape(path)}", highlight=False)
 
 
 @etl_app.command("crawl")
@@ -110,16 +129,37 @@ def crawl_cmd(
     if result.format is None:
         console.print(f"crawl: no data files under {result.location}; {name} unchanged")
         return
-    verb = "created" if result.created else "updated"
+    if result.created:
+        verb = "created"
+    elif result.replaced:
+        changes = ", ".join(
+            f"{key} {result.schema_diff[key]['from']} -> {result.schema_diff[key]['to']}"
+            for key in ("format", "location")
+            if key in result.schema_diff
+        )
+        verb = f"replaced ({changes or 'partition keys changed'})"
+    else:
+        verb = "updated" if result.changed else "unchanged"
     console.print(
-        f"crawl: {verb} {name} ({result.format}, {result.files} file(s)):"
+        f"crawl: {verb} {escape(name)} ({result.format}, {result.files} file(s)):"
         f" +{result.partitions_added} / -{result.partitions_removed} partition(s),"
         f" {result.partitions_total} in all",
         highlight=False,
     )
-    if result.schema_diff:
-        state = "applied" if result.schema_applied else "logged, table kept"
-        console.print(f"[yellow]schema changed ({state})[/yellow]: {result.schema_diff}")
+    columns = {k: v for k, v in result.schema_diff.items() if k in ("added", "removed", "changed")}
+    if columns:
+        state = (
+            "applied"
+            if result.schema_applied
+            else "logged, table kept (--policy update applies it)"
+        )
+        summary = ", ".join(f"{len(v)} column(s) {k}" for k, v in columns.items())
+        names = ", ".join(c["name"] for v in columns.values() for c in v)
+        console.print(
+            f"[yellow]schema changed ({state})[/yellow]: {summary}: {escape(names)};"
+            f" details: courtside catalog describe {escape(name)}",
+            highlight=False,
+        )
 
 
 @etl_app.command("workflow")
@@ -140,8 +180,16 @@ def workflow(
         reset_bookmark=reset_bookmark,
         policy=_choice(policy, ("log", "update"), "--policy"),
     )
+    dd = result.dedupe
+    rejects = ""
+    if dd.rows_rejected or dd.quarantined:
+        rejects = (
+            f" with rejects: {dd.rows_rejected} bad row(s) sent to errors/,"
+            f" {len(dd.quarantined)} unreadable file(s) quarantined (see courtside runs)"
+        )
     console.print(
-        f"workflow [{result.run_id}] succeeded: dedupe wrote {result.dedupe.rows_out} row(s),"
+        f"workflow [{result.run_id}] succeeded{rejects}: dedupe added {dd.rows_added} new"
+        f" post(s) ({dd.rows_out} in the {len(dd.partitions)} partition(s) it rewrote),"
         f" crawl added {result.crawl.partitions_added} partition(s)",
         highlight=False,
     )

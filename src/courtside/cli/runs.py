@@ -12,7 +12,13 @@ from rich.table import Table
 
 from courtside.cli._common import console, print_json, settings
 
-_STYLE = {"succeeded": "green", "failed": "bold red", "running": "yellow", "skipped": "dim"}
+_STYLE = {
+    "succeeded": "green",
+    "succeeded_with_rejects": "yellow",
+    "failed": "bold red",
+    "running": "yellow",
+    "skipped": "dim",
+}
 
 
 def _abandoned(pid: int | None, host: str | None) -> bool:
@@ -29,20 +35,40 @@ def _abandoned(pid: int | None, host: str | None) -> bool:
 
 
 _KEY_COUNTS = (
+    "rows_rejected",
+    "files_quarantined",
     "rows_out",
     "files_processed",
-    "files_quarantined",
     "files_missing",
     "partitions_written",
     "partitions_added",
     "partitions_removed",
 )
+# Always shown when non-zero, whatever else there is: input that was left out.
+_REJECT_COUNTS = ("rows_rejected", "files_quarantined")
 
 
 def _summary(counts: dict[str, int]) -> str:
-    """The few counts that matter most, non-zero only (``--json`` has them all)."""
+    """The few counts that matter most, non-zero only (``--json`` has them all); rows
+    rejected and files quarantined come first."""
     keys = [k for k in _KEY_COUNTS if counts.get(k)] or [k for k, v in counts.items() if v]
-    return " ".join(f"{k}={counts[k]}" for k in keys[:4])
+    keys = [k for k in keys if k in _REJECT_COUNTS] + [k for k in keys if k not in _REJECT_COUNTS]
+    shown = max(4, sum(1 for k in keys if k in _REJECT_COUNTS) + 2)
+    return " ".join(f"{k}={counts[k]}" for k in keys[:shown])
+
+
+def _rejects_note(details: dict[str, object]) -> str:
+    """Where a run's rejected rows and quarantined files went."""
+    notes = []
+    rejected = details.get("rejected")
+    if isinstance(rejected, dict) and rejected:
+        notes.append(
+            f"rejected rows in errors/.../error=dedupe-rejected/ ({len(rejected)} file(s))"
+        )
+    quarantined = details.get("quarantined")
+    if isinstance(quarantined, dict) and quarantined:
+        notes.append(f"{len(quarantined)} file(s) in quarantine/")
+    return "; ".join(notes)
 
 
 def runs(
@@ -50,13 +76,22 @@ def runs(
     limit: Annotated[int, typer.Option("--limit", "-n", help="Show the last N runs.")] = 20,
     kind: Annotated[str | None, typer.Option(help="Only job, crawler or workflow.")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs.")] = False,
+    rejects: Annotated[
+        bool,
+        typer.Option("--rejects", help="Only runs that succeeded with rejected input."),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List recent runs, newest first; workflow steps are shown under their workflow."""
+    """List recent runs, newest first; workflow steps are shown under their workflow.
+
+    A run that left input out (bad rows sent to errors/, unreadable files quarantined)
+    shows as succeeded_with_rejects with its rows_rejected / files_quarantined counts.
+    """
     from courtside.runs import RunRecord, RunRecorder
 
     recorder = RunRecorder(settings(ctx))
-    records = recorder.list(limit=limit, kind=kind, status="failed" if failed else None)
+    status = "failed" if failed else ("succeeded_with_rejects" if rejects else None)
+    records = recorder.list(limit=limit, kind=kind, status=status)
     if as_json:
         print_json([r.as_dict() for r in records])
         return
@@ -81,6 +116,8 @@ def runs(
         style = _STYLE.get(status, "red")
         counts = _summary(r.counts)
         error = r.error or r.details.get("skipped", "")
+        if not error and status == "succeeded_with_rejects":
+            error = _rejects_note(r.details)
         table.add_row(
             indent + r.id,
             escape(f"{r.kind} {r.name}"),

@@ -27,7 +27,7 @@ from courtside.deliver.transform import Dropped, Ok, ProcessingFailed, load_tran
 from courtside.deliver.writer import LakeWriter, PartitionKey, arrival_key
 from courtside.errors import RecordError
 from courtside.home import open_stream
-from courtside.records import loads, to_delivered
+from courtside.records import describe_exception, loads, to_delivered
 from courtside.stream.base import Record
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ class DeliveryReport:
     bytes_out: int = 0
     files: int = 0
     committed_seq: int = 0
+    leftovers_removed: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -71,6 +72,17 @@ def _valid_date_part(value: Any, digits: int, low: int, high: int) -> int | None
     return number if low <= number <= high else None
 
 
+def _unserialisable(exc: Exception, *, transformed: bool) -> RecordError:
+    """The error of a delivered record orjson cannot write: nesting beyond its limit of
+    254 levels (parsing allows 1,024) has its own code; anything else can only come from
+    a user transform's result."""
+    if "recursion limit" in str(exc).lower():
+        return RecordError("TooDeeplyNested", f"record is nested deeper than 254 levels: {exc}")
+    if transformed:
+        return RecordError("Lambda.InvalidResult", f"record is not JSON-serialisable: {exc}")
+    return RecordError("InternalError", f"delivered record is not JSON-serialisable: {exc}")
+
+
 class Delivery:
     """One delivery stream consumer. Use :func:`deliver` for the common case."""
 
@@ -88,6 +100,7 @@ class Delivery:
         self.user_transform = load_transform(self.cfg.transform) if self.cfg.transform else None
         self.buffers: dict[PartitionKey, _Buffer] = {}
         self.report = DeliveryReport(committed_seq=self.consumer.committed)
+        self.report.leftovers_removed = self.writer.remove_leftovers()
         self.max_record_bytes = self.cfg.max_record_kib * 1024
         self.buffer_bytes = int(self.cfg.buffer_mib * 1024 * 1024)
         self.total_cap = int(self.cfg.max_buffered_mib * 1024 * 1024)
@@ -119,7 +132,8 @@ class Delivery:
             "arrivalTimestamp": record.ts_ms,
             "attemptEndingTimestamp": now_ms,
             "errorCode": code,
-            "errorMessage": message,
+            # A message built from a user's exception may hold lone surrogates.
+            "errorMessage": message.encode("utf-8", "replace").decode("utf-8")[:1000],
             "sequenceNumber": record.seq,
             "rawData": base64.b64encode(record.data).decode("ascii"),
         }
@@ -132,66 +146,67 @@ class Delivery:
         self.report.records += 1
         self.report.bytes_in += len(data)
         self._add(arrival_key("original-data", record.ts_ms), data + b"\n", record.seq)
-        if len(data) > self.max_record_bytes:
-            self._fail(
-                record,
-                "RecordTooLarge",
-                f"record of {len(data)} bytes exceeds {self.max_record_bytes} bytes",
-            )
-            return
         try:
-            delivered = to_delivered(loads(data))
+            out = self._transform(record)
         except RecordError as exc:
             self._fail(record, exc.code, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - last line: one record never stops delivery
+            log.debug("unexpected error on record seq %d", record.seq, exc_info=True)
+            self._fail(record, "InternalError", describe_exception(exc))
+            return
+        if out is None:
+            self.report.dropped += 1
+            return
+        self._add(out[0], out[1], record.seq)
+        self.report.delivered += 1
+
+    def _transform(self, record: Record) -> tuple[PartitionKey, bytes] | None:
+        """The delivered line of one record and its raw partition, ``None`` when the user
+        transform dropped it. No I/O: every failure of this record raises RecordError."""
+        data = record.data
+        if len(data) > self.max_record_bytes:
+            raise RecordError(
+                "RecordTooLarge",
+                f"record of {len(data)} bytes exceeds {self.max_record_bytes} bytes",
+            )
+        delivered = to_delivered(loads(data))
         if self.user_transform is not None:
             try:
                 result = self.user_transform(delivered)
             except Exception as exc:  # noqa: BLE001 - a user bug fails one record only
-                self._fail(record, "Lambda.FunctionError", f"{type(exc).__name__}: {exc}")
-                return
+                raise RecordError("Lambda.FunctionError", describe_exception(exc)) from None
             if isinstance(result, Dropped):
-                self.report.dropped += 1
-                return
+                return None
             if isinstance(result, ProcessingFailed):
-                self._fail(record, "Lambda.ProcessingFailed", str(result.message)[:1000])
-                return
+                raise RecordError("Lambda.ProcessingFailed", str(result.message)[:1000])
             if not isinstance(result, Ok) or not isinstance(result.record, dict):
-                self._fail(
-                    record,
+                raise RecordError(
                     "Lambda.InvalidResult",
                     f"transform returned {type(result).__name__}, not Ok/Dropped/ProcessingFailed",
                 )
-                return
             delivered = result.record
             year = _valid_date_part(delivered.get("year"), 4, 1, 9999)
             month = _valid_date_part(delivered.get("month"), 2, 1, 12)
             day = _valid_date_part(delivered.get("day"), 2, 1, 31)
             if year is None or month is None or day is None:
-                self._fail(
-                    record,
+                raise RecordError(
                     "DynamicPartitioning.InvalidPartitionKey",
                     "year/month/day must be 4/2/2 ASCII digits of a real date",
                 )
-                return
             key = PartitionKey("raw", year, month, day)
         else:
             # Built by to_delivered from a parsed datetime: always valid digits.
             key = self._raw_key(delivered["year"], delivered["month"], delivered["day"])
         if key not in self.buffers and self.raw_partitions >= self.cfg.max_open_partitions:
-            self._fail(
-                record,
+            raise RecordError(
                 "DynamicPartitioning.ActivePartitionsLimitExceeded",
                 f"more than {self.cfg.max_open_partitions} partitions open at once",
             )
-            return
         try:
-            line = orjson.dumps(delivered) + b"\n"
-        except TypeError as exc:
-            self._fail(record, "Lambda.InvalidResult", f"record is not JSON-serialisable: {exc}")
-            return
-        self._add(key, line, record.seq)
-        self.report.delivered += 1
+            return key, orjson.dumps(delivered) + b"\n"
+        except orjson.JSONEncodeError as exc:
+            raise _unserialisable(exc, transformed=self.user_transform is not None) from None
 
     def _raw_key(self, year: str, month: str, day: str) -> PartitionKey:
         cache_key = (year, month, day)

@@ -27,6 +27,14 @@ alerts of the outbox that are already on ``alerts`` (found by ``emit_seq``) are 
 again, the other staged files are deleted, and the replay from the checkpointed positions
 regenerates exactly the lost epoch (processing is deterministic). So a kill -9 neither
 drops a window nor sends an alert twice.
+
+**Bad records.** A tweet or control event that cannot be used (not JSON, no usable event
+time, a malformed control event...) is counted by reason and written, with the reason and
+its original bytes, to the ``detect-errors/`` side output (by arrival date), in the same
+checkpointed epoch as the other outputs; posts that are simply not about known players
+are only counted. An unexpected exception while handling one record is caught as
+``InternalError`` and routed the same way, so no record can stop the detector or make it
+crash and replay the same record forever.
 """
 
 from __future__ import annotations
@@ -52,12 +60,18 @@ from courtside.detect.logic import (
     parse_control_bytes,
     try_enrich,
 )
-from courtside.detect.report import DetectReport
+from courtside.detect.report import SKIP_CODES, DetectReport
 from courtside.detect.runtime import WindowOperator
-from courtside.detect.sideoutputs import ALL_ZONE, LATE_ZONE, SideOutputWriter
+from courtside.detect.sideoutputs import (
+    ALL_ZONE,
+    ERRORS_ZONE,
+    LATE_ZONE,
+    SideOutputWriter,
+    error_doc,
+)
 from courtside.errors import RecordError
 from courtside.home import open_stream
-from courtside.records import iso_utc, loads
+from courtside.records import describe_exception, iso_utc, loads
 from courtside.reference.players import PlayersTable, load_players
 from courtside.stream.base import Record
 
@@ -109,6 +123,7 @@ class EmbeddedDetector:
         self._outbox: list[dict[str, Any]] = []
         self._all: list[dict[str, Any]] = []
         self._late: list[dict[str, Any]] = []
+        self._errors: list[dict[str, Any]] = []
         self._dirty = False
         self._since_ckpt = 0
         self._last_ckpt = time.monotonic()
@@ -171,7 +186,11 @@ class EmbeddedDetector:
     def checkpoint(self) -> None:
         """Take a checkpoint and publish the outputs of the epoch (see module docstring)."""
         self._ckpt_id += 1
-        pending = self.side.stage(ALL_ZONE, self._all) + self.side.stage(LATE_ZONE, self._late)
+        pending = (
+            self.side.stage(ALL_ZONE, self._all)
+            + self.side.stage(LATE_ZONE, self._late)
+            + self.side.stage(ERRORS_ZONE, self._errors)
+        )
         body = {
             "ckpt_id": self._ckpt_id,
             "tweets_seq": self._tweets_seq,
@@ -185,7 +204,7 @@ class EmbeddedDetector:
         }
         self.store.save(self._ckpt_id, body)
         self._complete(body)
-        self._outbox, self._all, self._late = [], [], []
+        self._outbox, self._all, self._late, self._errors = [], [], [], []
         self._dirty = False
         self._since_ckpt = 0
         self._last_ckpt = time.monotonic()
@@ -219,13 +238,23 @@ class EmbeddedDetector:
             self.report.late += len(op.late)
             op.late.clear()
 
+    def _reject(self, rec: Record, stream: str, code: str, message: object) -> None:
+        """Count a record that was skipped or bad; bad ones also go to ``detect-errors/``."""
+        self.report.error(code, message, stream, rec.seq)
+        if code not in SKIP_CODES:
+            self._errors.append(error_doc(rec, stream, code, message, self.cfg.group))
+
     def _on_control(self, rec: Record) -> None:
         self._control_seq = rec.seq
         self._dirty = True
         try:
             change = parse_control_bytes(rec.data)
         except RecordError as exc:
-            self.report.error(exc.code, exc, "control", rec.seq)
+            self._reject(rec, CONTROL, exc.code, exc)
+            return
+        except Exception as exc:  # noqa: BLE001 - last line: one event never stops the detector
+            log.debug("unexpected error on control seq %d", rec.seq, exc_info=True)
+            self._reject(rec, CONTROL, "InternalError", describe_exception(exc))
             return
         self.report.control_events += 1
         if change.allowed:
@@ -237,8 +266,15 @@ class EmbeddedDetector:
         self._tweets_seq = rec.seq
         self._since_ckpt += 1
         self._dirty = True
+        self.report.tweets += 1
+        try:
+            self._evaluate(rec)
+        except Exception as exc:  # noqa: BLE001 - last line: one tweet never stops the detector
+            log.debug("unexpected error on tweet seq %d", rec.seq, exc_info=True)
+            self._reject(rec, TWEETS, "InternalError", describe_exception(exc))
+
+    def _evaluate(self, rec: Record) -> None:
         report = self.report
-        report.tweets += 1
         try:
             doc = orjson.loads(rec.data)
         except orjson.JSONDecodeError:
@@ -254,7 +290,7 @@ class EmbeddedDetector:
         else:
             result = try_enrich(doc, self.lookup)
         if isinstance(result, RecordError):
-            report.error(result.code, result, "tweet", rec.seq)
+            self._reject(rec, TWEETS, result.code, result)
             return
         items, unknown = result
         report.unknown_destinations += unknown

@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import orjson
 
 from courtside.errors import RecordError
-from courtside.records import athletes, event_time_ms, iso_utc, loads, post_of
+from courtside.records import athletes, describe, event_time_ms, iso_utc, loads, post_of
 from courtside.reference.players import Player, PlayersTable
 
 __all__ = [
@@ -151,7 +151,9 @@ def try_enrich(
     except RecordError as exc:
         return exc
     post_id = post.get("id")
-    pid = post_id if isinstance(post_id, str) else ("" if post_id is None else str(post_id))
+    # Ids are strings in the X API; an integer is taken as its digits, anything else
+    # (a nested value whose str() could even recurse too deep) as no id.
+    pid = post_id if isinstance(post_id, str) else (str(post_id) if type(post_id) is int else "")
     items: list[Evaluated] = []
     unknown = 0
     for name in names:
@@ -225,7 +227,7 @@ def parse_control(event: dict[str, Any]) -> ControlChange:
     name = event.get("eventName")
     body = event.get("dynamodb")
     if name not in _EVENT_NAMES or not isinstance(body, dict):
-        shown = repr(name)[:40]
+        shown = describe(name, 40)
         raise RecordError(
             "ControlBadEvent", f"control event needs eventName INSERT/MODIFY/REMOVE, got {shown}"
         )
@@ -239,7 +241,7 @@ def parse_control(event: dict[str, Any]) -> ControlChange:
     value = flag.get("BOOL") if isinstance(flag, dict) else None
     if not isinstance(value, bool):
         raise RecordError(
-            "ControlBadFlag", f"control flag of {team[:60]!r} is not a boolean: {flag!r}"[:200]
+            "ControlBadFlag", f"control flag of {team[:60]!r} is not a boolean: {describe(value)}"
         )
     return ControlChange(team, value)
 

@@ -31,7 +31,8 @@ class DetectReport:
         skipped_by_reason: Posts skipped because they are not about known players
             (``UnknownAuthor``, ``NoAuthor``, ``NoAthlete``, ``UnknownDestination``).
         errors_by_code: Bad records by reason (unreadable tweets, bad event times, bad
-            control events).
+            control events, ``InternalError`` for an unexpected failure on one record);
+            the embedded engine also writes each to ``detect-errors/``.
         watermark: The watermark at the end (ISO-8601 UTC), if any.
         open_windows: (window, key) states held at the end.
         checkpoints: Checkpoints taken.

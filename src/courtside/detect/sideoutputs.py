@@ -1,7 +1,9 @@
-"""The detector's side outputs in the lake: ``flink-late-events/`` and ``flink-all-tweets/``.
+"""The detector's side outputs in the lake: ``flink-late-events/``, ``flink-all-tweets/``
+and ``detect-errors/``.
 
 JSON lines, partitioned by the event date of each record
-(``<zone>/year=YYYY/month=MM/day=DD/<prefix>-<timestamp>-<random>.json``).
+(``<zone>/year=YYYY/month=MM/day=DD/<prefix>-<timestamp>-<random>.json``); the error
+output, whose records may have no usable event time, by their arrival date on the stream.
 
 Writes are two-phase so that a checkpointed engine never shows a record twice: a
 checkpoint first *stages* its files under hidden names (``.<name>.pending``, invisible
@@ -13,6 +15,7 @@ epoch that is replayed anyway.
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
 import re
@@ -31,14 +34,19 @@ from courtside.lake.layout import (
     within,
     write_atomic,
 )
+from courtside.stream.base import Record
 
 log = logging.getLogger(__name__)
 
 LATE_ZONE = "flink-late-events"
 ALL_ZONE = "flink-all-tweets"
+ERRORS_ZONE = "detect-errors"
+_ZONES = (ALL_ZONE, LATE_ZONE, ERRORS_ZONE)
 _PENDING = ".pending"
+#: The field holding the epoch-ms time a document is partitioned by, per zone.
+_TIME_FIELD = {ERRORS_ZONE: "arrivalTimestamp"}
 
-__all__ = ["ALL_ZONE", "LATE_ZONE", "SideOutputWriter"]
+__all__ = ["ALL_ZONE", "ERRORS_ZONE", "LATE_ZONE", "SideOutputWriter", "error_doc"]
 
 
 def _partition(ts_ms: int) -> str:
@@ -46,10 +54,28 @@ def _partition(ts_ms: int) -> str:
     return date_partition(day.year, day.month, day.day)
 
 
-def _by_date(docs: Iterable[dict[str, Any]]) -> dict[str, list[bytes]]:
+def error_doc(
+    record: Record, stream: str, code: str, message: object, detector: str
+) -> dict[str, Any]:
+    """The ``detect-errors/`` document of a bad record: the reason and the original bytes
+    (base64), with the fields of the delivery stream's error output."""
+    text = str(message).encode("utf-8", "replace").decode("utf-8")[:1000]
+    return {
+        "errorCode": code,
+        "errorMessage": text,
+        "stream": stream,
+        "sequenceNumber": record.seq,
+        "arrivalTimestamp": record.ts_ms,
+        "detector": detector,
+        "rawData": base64.b64encode(record.data).decode("ascii"),
+    }
+
+
+def _by_date(zone: str, docs: Iterable[dict[str, Any]]) -> dict[str, list[bytes]]:
+    field = _TIME_FIELD.get(zone, "event_time_ms")
     out: dict[str, list[bytes]] = {}
     for doc in docs:
-        out.setdefault(_partition(int(doc["event_time_ms"])), []).append(orjson.dumps(doc) + b"\n")
+        out.setdefault(_partition(int(doc[field])), []).append(orjson.dumps(doc) + b"\n")
     return out
 
 
@@ -77,7 +103,7 @@ class SideOutputWriter:
     def write(self, zone: str, docs: Iterable[dict[str, Any]]) -> list[Path]:
         """Write ``docs`` at once as visible files (one per event date); return them."""
         written = []
-        for part, lines in _by_date(docs).items():
+        for part, lines in _by_date(zone, docs).items():
             path = within(self.lake, f"{zone}/{part}/{object_name(self.prefix, '.json')}")
             write_atomic(path, lines, durable=self.durable)
             self.files += 1
@@ -93,7 +119,7 @@ class SideOutputWriter:
             the checkpoint and passed to :meth:`commit`.
         """
         staged: list[list[str]] = []
-        for part, lines in _by_date(docs).items():
+        for part, lines in _by_date(zone, docs).items():
             name = object_name(self.prefix, ".json")
             final = f"{zone}/{part}/{name}"
             pending = f"{zone}/{part}/.{name}{_PENDING}"
@@ -120,7 +146,7 @@ class SideOutputWriter:
         reached its checkpoint). Returns how many were deleted."""
         kept = {within(self.lake, pending) for pending, _ in keep}
         deleted = 0
-        for zone in (ALL_ZONE, LATE_ZONE):
+        for zone in _ZONES:
             root = self.lake / zone
             if not root.exists():
                 continue
