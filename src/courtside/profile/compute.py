@@ -156,7 +156,9 @@ def _bins(lo: float, hi: float, bins: int, integral: bool) -> tuple[float, float
 
 def _hist_expr(value: str, start: float, width: float, count: int) -> str:
     index = f"CAST(floor(({value} - {start!r}) / {width!r}) AS BIGINT)"
-    return f"histogram(least(greatest({index}, 0), {count - 1}))"
+    # greatest/least skip NULLs (greatest(NULL, 0) is 0), so nulls are filtered out first.
+    clamped = f"least(greatest({index}, 0), {count - 1})"
+    return f"histogram({clamped}) FILTER (WHERE {value} IS NOT NULL)"
 
 
 def _hist(result: Any, start: float, width: float, count: int) -> list[Bin]:
