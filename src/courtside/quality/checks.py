@@ -151,14 +151,16 @@ def _result(ctx: CheckContext, check: Any, failing: int, message: str, **extra: 
     )
 
 
-def _row_check(ctx: CheckContext, check: Any, bad: str, what: str) -> CheckResult:
+def _row_check(
+    ctx: CheckContext, check: Any, bad: str, what: str, *, with_examples: bool = True
+) -> CheckResult:
     where = f"{ctx.day_condition(ctx.day)} AND ({bad})"
     total = int(
         ctx.scalar(f"SELECT count(*) FROM {ctx.relation} WHERE {ctx.day_condition(ctx.day)}")
     )
     failing = int(ctx.scalar(f"SELECT count(*) FROM {ctx.relation} WHERE {where}"))
     examples = []
-    if failing and ctx.examples:
+    if failing and ctx.examples and with_examples:
         cols = ctx.context_columns(getattr(check, "column", None))
         examples = ctx.rows(f"SELECT {cols} FROM {ctx.relation} WHERE {where} LIMIT {ctx.examples}")
     message = f"{failing} of {total} rows {what}" if failing else f"all {total} rows pass"
@@ -173,7 +175,8 @@ def _accepted(ctx: CheckContext, check: AcceptedValues) -> CheckResult:
     col = ctx.q(check.column)
     values = ", ".join(sql_literal(_text(v), ctx.engine.dialect) for v in check.values)
     bad = f"{col} IS NOT NULL AND CAST({col} AS STRING) NOT IN ({values})"
-    result = _row_check(ctx, check, bad, f"have a {check.column} outside the accepted values")
+    what = f"have a {check.column} outside the accepted values"
+    result = _row_check(ctx, check, bad, what, with_examples=False)
     if result.failing and ctx.examples:
         result.examples = ctx.rows(
             f"SELECT CAST({col} AS STRING) AS {col}, count(*) AS {ctx.q('rows')}"
