@@ -11,49 +11,37 @@ Public API for other stages::
 
 from __future__ import annotations
 
-from courtside.quality.config import (
-    AcceptedValues,
-    BaseCheck,
-    Check,
-    Freshness,
-    NotNull,
-    QualitySettings,
-    Range,
-    RowCount,
-    RowCountChange,
-    Unique,
-    load_quality_file,
-    quality_settings,
-)
-from courtside.quality.engine import DuckDBEngine, QueryEngine, SparkEngine
-from courtside.quality.errors import QualityCheckError, QualityConfigError, QualityError
-from courtside.quality.report import CheckResult, QualityReport
-from courtside.quality.runner import RUN_KIND, check_history, run_checks
-from courtside.quality.validate import validate_checks
+from courtside._lazy import lazy_getattr
 
-__all__ = [
-    "RUN_KIND",
-    "AcceptedValues",
-    "BaseCheck",
-    "Check",
-    "CheckResult",
-    "DuckDBEngine",
-    "Freshness",
-    "NotNull",
-    "QualityCheckError",
-    "QualityConfigError",
-    "QualityError",
-    "QualityReport",
-    "QualitySettings",
-    "QueryEngine",
-    "Range",
-    "RowCount",
-    "RowCountChange",
-    "SparkEngine",
-    "Unique",
-    "check_history",
-    "load_quality_file",
-    "quality_settings",
-    "run_checks",
-    "validate_checks",
-]
+# Imported lazily: courtside.config imports this package's config module while it is
+# itself being imported, so this package must not import courtside.config eagerly.
+_EXPORTS = {
+    "AcceptedValues": "courtside.quality.config",
+    "BaseCheck": "courtside.quality.config",
+    "Check": "courtside.quality.config",
+    "Freshness": "courtside.quality.config",
+    "NotNull": "courtside.quality.config",
+    "QualitySettings": "courtside.quality.config",
+    "Range": "courtside.quality.config",
+    "RowCount": "courtside.quality.config",
+    "RowCountChange": "courtside.quality.config",
+    "Unique": "courtside.quality.config",
+    "load_quality_file": "courtside.quality.config",
+    "quality_settings": "courtside.quality.config",
+    "DuckDBEngine": "courtside.quality.engine",
+    "QueryEngine": "courtside.quality.engine",
+    "SparkEngine": "courtside.quality.engine",
+    "QualityCheckError": "courtside.quality.errors",
+    "QualityConfigError": "courtside.quality.errors",
+    "QualityError": "courtside.quality.errors",
+    "CheckResult": "courtside.quality.report",
+    "QualityReport": "courtside.quality.report",
+    "RUN_KIND": "courtside.quality.runner",
+    "check_history": "courtside.quality.runner",
+    "run_checks": "courtside.quality.runner",
+    "validate_checks": "courtside.quality.validate",
+}
+
+__all__ = sorted(_EXPORTS)
+
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
