@@ -27,10 +27,10 @@ class XSettings(Section):
     base_url: str = "https://api.x.com"
     rule_value: str = "nba"
     rule_tag: str = "nba tweets"
-    stall_timeout_s: float = Field(default=20.0, gt=0)
-    connect_timeout_s: float = Field(default=10.0, gt=0)
-    max_line_kib: int = Field(default=1024, gt=0)
-    rate_limit_max_s: float = Field(default=960.0, gt=0)
+    stall_timeout_s: float = Field(default=20.0, gt=0, le=3600)
+    connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    max_line_kib: int = Field(default=1024, gt=0, le=65_536)
+    rate_limit_max_s: float = Field(default=960.0, gt=0, le=86400)
 
 
 class BlueskySettings(Section):
@@ -51,7 +51,7 @@ class BlueskySettings(Section):
     url: str = "wss://jetstream2.us-east.bsky.network/subscribe"
     keywords: list[str] = ["nba"]
     langs: list[str] = []
-    rewind_s: float = Field(default=5.0, ge=0)
-    max_frame_kib: int = Field(default=1024, gt=0)
-    reconnect_max_s: float = Field(default=30.0, gt=0)
-    open_timeout_s: float = Field(default=10.0, gt=0)
+    rewind_s: float = Field(default=5.0, ge=0, le=86400)
+    max_frame_kib: int = Field(default=1024, gt=0, le=65_536)
+    reconnect_max_s: float = Field(default=30.0, gt=0, le=3600)
+    open_timeout_s: float = Field(default=10.0, gt=0, le=300)
