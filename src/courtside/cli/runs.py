@@ -11,6 +11,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from courtside.cli._common import console, print_json, settings
+from courtside.errors import ConfigError
+
+RUN_KINDS = ("job", "crawler", "workflow", "pipeline", "step", "load")
+"""The kinds of run the jobs record (``runs --kind`` accepts only these)."""
 
 _STYLE = {"succeeded": "green", "failed": "bold red", "running": "yellow", "skipped": "dim"}
 
@@ -47,14 +51,20 @@ def _summary(counts: dict[str, int]) -> str:
 
 def runs(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show the last N runs.")] = 20,
-    kind: Annotated[str | None, typer.Option(help="Only job, crawler or workflow.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N runs.")] = 20,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: " + ", ".join(RUN_KINDS) + ".")
+    ] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List recent runs, newest first; workflow steps are shown under their workflow."""
     from courtside.runs import RunRecord, RunRecorder
 
+    if kind is not None and kind not in RUN_KINDS:
+        raise ConfigError(
+            f"--kind {kind[:40]!r} is not a kind of run; choose from " + ", ".join(RUN_KINDS)
+        )
     recorder = RunRecorder(settings(ctx))
     records = recorder.list(limit=limit, kind=kind, status="failed" if failed else None)
     if as_json:
