@@ -83,11 +83,16 @@ def _duckdb_runner(cfg: Settings) -> tuple[Runner, Callable[[], None]]:
 
 def _spark_runner(cfg: Settings) -> tuple[Runner, Callable[[], None]]:
     from courtside.batch.config import batch_settings
-    from courtside.batch.spark_dedupe import spark_session
+    from courtside.batch.spark_dedupe import local_session_conf, spark_session
     from courtside.catalog import Catalog, register_spark
 
     bcfg = batch_settings(cfg)
-    spark = spark_session(bcfg.spark_master, bcfg.spark_driver_memory, app="courtside-sql")
+    spark = spark_session(
+        bcfg.spark_master,
+        bcfg.spark_driver_memory,
+        app="courtside-sql",
+        conf=local_session_conf(cfg.home),
+    )
     spark.sparkContext.setLogLevel("ERROR")
     register_spark(spark, Catalog.open(cfg))
 
