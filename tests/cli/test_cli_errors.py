@@ -109,3 +109,15 @@ def test_runs_refuses_an_unknown_kind(tmp_path: Path, bad: str) -> None:
     line = _one_error_line(courtside("runs", "--kind", bad, home=home, ok=False))
     assert "--kind" in line and "workflow" in line
     assert courtside("runs", "--kind", "job", "--json", home=home).stdout.strip() == b"[]"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [("runs", "--bogus"), ("streams", "tail"), ("nosuchcmd",), ("demo", "--posts", "5")],
+    ids=["unknown-option", "missing-argument", "unknown-command", "out-of-range"],
+)
+def test_usage_errors_are_one_line_too(tmp_path: Path, args: tuple[str, ...]) -> None:
+    proc = courtside(*args, home=tmp_path, ok=False, env={"COLUMNS": "40"})
+    assert proc.returncode == 2
+    lines = proc.stderr.decode().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "--help'" in lines[0]

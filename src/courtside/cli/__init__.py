@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from typer.models import DefaultPlaceholder
 
 from courtside import __version__
-from courtside.cli._common import err_console, fail, setup_logging, state
+from courtside.cli._common import err_console, error_line, fail, setup_logging, state
 from courtside.errors import CourtsideError
 
 _NO_BREAK_HYPHEN = "\u2011"
@@ -167,7 +167,7 @@ _register_all()
 def main() -> None:
     """Entry point: run the CLI, printing every error as one red line (exit 1);
     ``--debug`` shows the traceback instead."""
-    from typer._click.exceptions import ClickException
+    from typer._click.exceptions import ClickException, NoArgsIsHelpError
 
     debug = "--debug" in sys.argv
     try:
@@ -181,8 +181,14 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
+    except NoArgsIsHelpError as exc:
+        exc.show()  # the help itself
+        sys.exit(exc.exit_code)
     except ClickException as exc:
-        exc.show()
+        # A usage error as one line too, with where to look instead of the usage block.
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        error_line(f"{exc.format_message()}{hint}")
         sys.exit(exc.exit_code)
     except OSError as exc:
         # The environment refused: a home that cannot be written, a full disk.

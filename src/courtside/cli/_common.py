@@ -48,11 +48,16 @@ class HomeNotFoundError(ConfigError):
     """A command that only reads was pointed at a home folder that does not exist."""
 
 
-def fail(message: str) -> NoReturn:
-    """Print ``message`` as one red ``error:`` line on stderr and exit 1."""
+def error_line(message: str) -> None:
+    """Print ``message`` as one red ``error:`` line on stderr (whitespace collapsed)."""
     from rich.markup import escape
 
     err_console.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False)
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` as one red ``error:`` line on stderr and exit 1."""
+    error_line(message)
     sys.exit(1)
 
 
