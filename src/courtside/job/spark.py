@@ -35,16 +35,16 @@ def java_missing_reason() -> str | None:
     return None
 
 
-def _session(master: str, driver_memory: str, home: Path) -> Any:
+def _session(master: str, driver_memory: str, home: Path | None = None) -> Any:
     """A local session (an active one is reused): UTC, no UI or progress bars, string
     partition values (``month=03`` stays ``'03'``, as in the catalog), files and JVM log
-    under the home folder."""
+    under the home folder when one is given."""
     from pyspark.sql import SparkSession
 
     from courtside.batch.spark_dedupe import local_session_conf
 
     builder = SparkSession.builder
-    for key, value in local_session_conf(home).items():
+    for key, value in (local_session_conf(home) if home else {}).items():
         builder = builder.config(key, value)
     spark = (
         builder.master(master)
