@@ -116,7 +116,14 @@ def _root(
         typer.Option("--config", envvar="COURTSIDE_CONFIG", help="TOML configuration file."),
     ] = None,
     verbose: Annotated[
-        int, typer.Option("--verbose", "-v", count=True, help="More logging (-vv for debug).")
+        int,
+        typer.Option(
+            "--verbose",
+            "-v",
+            count=True,
+            show_default=False,
+            help="More logging on stderr: -v for INFO, -vv for DEBUG.",
+        ),
     ] = 0,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks on errors.")] = False,
     log_file: Annotated[
