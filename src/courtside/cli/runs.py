@@ -13,8 +13,9 @@ from rich.table import Table
 from courtside.cli._common import console, print_json, settings
 from courtside.errors import ConfigError
 
-RUN_KINDS = ("job", "crawler", "workflow", "pipeline", "step", "load")
-"""The kinds of run the jobs record (``runs --kind`` accepts only these)."""
+RUN_KINDS = ("job", "crawler", "workflow", "pipeline", "step", "load", "profile", "quality")
+"""The kinds of run the jobs record (``runs --kind`` accepts only these; ``profile`` and
+``quality`` are recorded by the profile job and the quality checks)."""
 
 _STYLE = {"succeeded": "green", "failed": "bold red", "running": "yellow", "skipped": "dim"}
 
