@@ -3,21 +3,27 @@
 Settings come from, highest priority first: keyword arguments (the CLI's flags),
 ``COURTSIDE_*`` environment variables (nested keys with ``__``, e.g.
 ``COURTSIDE_DELIVER__BUFFER_MIB=8``), the TOML file (``--config``, ``COURTSIDE_CONFIG``
-or ``<home>/courtside.toml``), then defaults. Everything is validated once, at load time;
-a bad value raises :class:`~courtside.errors.ConfigError` naming the key and the value.
+or ``<home>/courtside.toml``), then defaults. List keys take a JSON list or
+comma-separated values from the environment (``COURTSIDE_NOTIFY__MAIL_TO=a@x.org,b@x.org``);
+``"none"`` unsets an optional key (``retention_hours = "none"``: keep forever).
+Everything is validated once, at load time; a bad value raises
+:class:`~courtside.errors.ConfigError` naming the key and the value, in one line.
 Secrets are ``SecretStr`` and never print.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tomllib
+import types
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from courtside._model import LocalPath, check_location
 from courtside.batch.config import BatchSettings
 from courtside.catalog.config import CatalogSettings
 from courtside.collect.config import BlueskySettings, XSettings
@@ -26,27 +32,38 @@ from courtside.detect.config import DetectSettings
 from courtside.errors import ConfigError
 from courtside.notify.config import NotifySettings
 from courtside.stream.config import StreamSettings
-from courtside.supervisor import UpSettings
+from courtside.up_config import UpSettings
 from courtside.warehouse.config import WarehouseSettings
 
 DEFAULT_HOME = Path("courtside-home")
 CONFIG_FILE_NAME = "courtside.toml"
+ENV_PREFIX = "COURTSIDE_"
+ENV_DELIMITER = "__"
 
-__all__ = ["Settings", "load_settings", "DEFAULT_HOME"]
+Source = Literal["default", "file", "env", "flag"]
+
+__all__ = ["DEFAULT_HOME", "LoadedSettings", "Settings", "load_settings", "load_with_sources"]
 
 
 class Settings(BaseSettings):
-    """All of courtside's configuration. Paths are resolved against ``home``."""
+    """All of courtside's configuration. Paths are resolved against ``home``.
+
+    Attributes:
+        home: The home folder: lake, stream log, state and ``courtside.toml``
+            (``--home`` or ``COURTSIDE_HOME``).
+        lake_root: The data lake folder (default ``<home>/lake``). A local path:
+            ``s3://`` and other URLs are refused until they are supported.
+    """
 
     model_config = SettingsConfigDict(
-        env_prefix="COURTSIDE_",
-        env_nested_delimiter="__",
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter=ENV_DELIMITER,
         frozen=True,
         extra="forbid",
     )
 
-    home: Path = DEFAULT_HOME
-    lake_root: Path | None = Field(
+    home: LocalPath = DEFAULT_HOME
+    lake_root: LocalPath | None = Field(
         default=None, description="Data lake directory (default <home>/lake)."
     )
     stream: StreamSettings = StreamSettings()
@@ -89,6 +106,34 @@ class Settings(BaseSettings):
         return (self.home / "state").resolve()
 
 
+class LoadedSettings:
+    """Settings together with where each key's value came from.
+
+    Attributes:
+        settings: The validated settings.
+        sources: Dotted key (``deliver.buffer_mib``) -> ``file``, ``env`` or ``flag``;
+            keys not listed have their default.
+        env_names: Dotted key -> the environment variable that set it.
+        config_file: The TOML file that was read, if any.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        sources: dict[str, Source],
+        env_names: dict[str, str],
+        config_file: Path | None,
+    ) -> None:
+        self.settings = settings
+        self.sources = sources
+        self.env_names = env_names
+        self.config_file = config_file
+
+    def source(self, key: str) -> Source:
+        """Where ``key``'s value came from (``default`` when nothing set it)."""
+        return self.sources.get(key, "default")
+
+
 def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
@@ -96,6 +141,17 @@ def _deep_merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value
+    return out
+
+
+def _flatten(data: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, dotted + "."))
+        else:
+            out[dotted] = value
     return out
 
 
@@ -109,14 +165,83 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from exc
 
 
-def _env_for(nested: str) -> dict[str, Any]:
-    """Environment overrides, so that env beats the TOML file for nested keys too."""
-    prefix = "COURTSIDE_"
+def field_annotation(key: str) -> Any:
+    """The type annotation of a dotted key (``notify.mail_to``), or None if unknown."""
+    model: type[BaseModel] = Settings
+    parts = key.split(".")
+    for i, part in enumerate(parts):
+        info = model.model_fields.get(part)
+        if info is None:
+            return None
+        annotation = info.annotation
+        if i == len(parts) - 1:
+            return annotation
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return None
+        model = annotation
+    return None
+
+
+def _union_args(annotation: Any) -> tuple[Any, ...]:
+    if get_origin(annotation) in (Union, types.UnionType):
+        return get_args(annotation)
+    return (annotation,)
+
+
+def is_list_type(annotation: Any) -> bool:
+    """Whether a field takes a list (``list[str]``, ``list[str] | None``)."""
+    return any(get_origin(a) is list for a in _union_args(annotation))
+
+
+def is_optional_type(annotation: Any) -> bool:
+    """Whether a field may be unset (``None``)."""
+    return any(a is type(None) for a in _union_args(annotation))
+
+
+def _unset_nones(data: dict[str, Any], prefix: str = "") -> None:
+    """``"none"`` unsets an optional key: TOML and the environment have no null."""
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict):
+            _unset_nones(value, dotted + ".")
+        elif (
+            isinstance(value, str)
+            and value.strip().lower() == "none"
+            and is_optional_type(field_annotation(dotted))
+        ):
+            data[key] = None
+
+
+def is_secret_type(annotation: Any) -> bool:
+    """Whether a field holds a secret (``SecretStr``)."""
+    return any(a is SecretStr for a in _union_args(annotation))
+
+
+def _env_list(value: str, name: str) -> Any:
+    """A list from an environment value: a JSON list, or comma-separated values."""
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            return json.loads(text)
+        except ValueError as exc:
+            raise ConfigError(
+                f"invalid environment variable {name}: not a JSON list ({exc})", key=name
+            ) from None
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _read_env() -> tuple[dict[str, Any], dict[str, str]]:
+    """Environment overrides as a nested dict (env beats the TOML file for nested keys
+    too), and the variable behind each dotted key."""
     out: dict[str, Any] = {}
-    for name, value in os.environ.items():
-        if not name.startswith(prefix) or name in ("COURTSIDE_CONFIG",):
+    names: dict[str, str] = {}
+    for name, value in sorted(os.environ.items()):
+        if not name.startswith(ENV_PREFIX) or name == "COURTSIDE_CONFIG":
             continue
-        parts = name[len(prefix) :].lower().split(nested)
+        parts = name[len(ENV_PREFIX) :].lower().split(ENV_DELIMITER)
+        dotted = ".".join(parts)
+        if is_list_type(field_annotation(dotted)):
+            value = _env_list(value, name)
         node = out
         for part in parts[:-1]:
             node = node.setdefault(part, {})
@@ -124,7 +249,88 @@ def _env_for(nested: str) -> dict[str, Any]:
                 break
         else:
             node[parts[-1]] = value
-    return out
+            names[dotted] = name
+    return out, names
+
+
+def _shown(key: str, value: Any) -> str:
+    if is_secret_type(field_annotation(key)) or any(s in key for s in ("token", "password")):
+        return "<secret>"
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _one_line(message: str) -> str:
+    message = message.removeprefix("Value error, ")
+    return " ".join(message.split())
+
+
+def _check_folders(settings: Settings) -> None:
+    """A home or lake that exists but is not a folder stops every command at once."""
+    for key, path in (("home", settings.home), ("lake_root", settings.lake_root)):
+        if path is not None and path.exists() and not path.is_dir():
+            raise ConfigError(f"{key} {path} is not a folder", key=key)
+
+
+def load_with_sources(
+    home: Path | str | None = None,
+    config_file: Path | str | None = None,
+    **overrides: Any,
+) -> LoadedSettings:
+    """Load and validate the configuration, remembering where each value came from.
+
+    Args:
+        home: The home folder (overrides ``COURTSIDE_HOME``; default ``./courtside-home``).
+        config_file: A TOML file (default ``COURTSIDE_CONFIG`` or ``<home>/courtside.toml``
+            when it exists).
+        **overrides: Top-level keys that win over every other source (the CLI's flags).
+
+    Raises:
+        ConfigError: naming the first bad key and its value, in one line.
+    """
+    env, env_names = _read_env()
+    sources: dict[str, Source] = {}
+    if home is not None:
+        sources["home"] = "flag"
+    home_value: Any = home if home is not None else env.get("home", DEFAULT_HOME)
+    try:
+        home_path = Path(check_location(home_value))
+    except ValueError as exc:
+        raise ConfigError(
+            f"invalid config home = {_shown('home', home_value)}: {_one_line(str(exc))}",
+            key="home",
+        ) from None
+    data: dict[str, Any] = {}
+    file_path: Path | None
+    if config_file is not None:
+        file_path = Path(config_file)
+    elif os.environ.get("COURTSIDE_CONFIG"):
+        file_path = Path(os.environ["COURTSIDE_CONFIG"])
+    else:
+        candidate = home_path / CONFIG_FILE_NAME
+        file_path = candidate if candidate.is_file() else None
+    if file_path is not None:
+        if not file_path.is_file():
+            raise ConfigError(f"config file {file_path} does not exist", key="config")
+        data = _read_toml(file_path)
+        sources.update(dict.fromkeys(_flatten(data), "file"))
+    sources.update(dict.fromkeys(_flatten(env), "env"))
+    given = {k: v for k, v in overrides.items() if v is not None}
+    sources.update(dict.fromkeys(_flatten(given), "flag"))
+    data = _deep_merge(_deep_merge(data, env), given)
+    _unset_nones(data)
+    data["home"] = home_path
+    try:
+        settings = Settings.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        shown = _shown(key, err.get("input"))
+        raise ConfigError(
+            f"invalid config {key} = {shown}: {_one_line(err['msg'])}", key=key
+        ) from None
+    _check_folders(settings)
+    return LoadedSettings(settings, sources, env_names, file_path)
 
 
 def load_settings(
@@ -141,31 +347,6 @@ def load_settings(
         **overrides: Top-level keys that win over every other source.
 
     Raises:
-        ConfigError: naming the first bad key and its value.
+        ConfigError: naming the first bad key and its value, in one line.
     """
-    env = _env_for("__")
-    home_path = Path(home) if home is not None else Path(env.get("home", DEFAULT_HOME))
-    data: dict[str, Any] = {}
-    file_path: Path | None
-    if config_file is not None:
-        file_path = Path(config_file)
-    elif os.environ.get("COURTSIDE_CONFIG"):
-        file_path = Path(os.environ["COURTSIDE_CONFIG"])
-    else:
-        candidate = home_path / CONFIG_FILE_NAME
-        file_path = candidate if candidate.is_file() else None
-    if file_path is not None:
-        if not file_path.is_file():
-            raise ConfigError(f"config file {file_path} does not exist", key="config")
-        data = _read_toml(file_path)
-    data = _deep_merge(data, env)
-    data = _deep_merge(data, {k: v for k, v in overrides.items() if v is not None})
-    data["home"] = home_path
-    try:
-        return Settings.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"])
-        bad = err.get("input")
-        shown = "<secret>" if any(s in key for s in ("token", "password")) else repr(bad)
-        raise ConfigError(f"invalid config {key} = {shown}: {err['msg']}", key=key) from None
+    return load_with_sources(home, config_file, **overrides).settings

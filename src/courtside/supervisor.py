@@ -18,35 +18,25 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from pydantic import Field
-
-from courtside._model import Section
+from courtside.up_config import COMPONENTS, UpSettings
 
 log = logging.getLogger(__name__)
 
-
-class UpSettings(Section):
-    """What ``courtside up`` runs; the switches mirror the original's Terraform variables."""
-
-    enable_data_collection: bool = True
-    collector_source: str = Field(default="synthetic", pattern=r"^(x|bluesky|synthetic)$")
-    collector_rate: float = Field(default=20.0, gt=0, description="synthetic posts per second")
-    enable_delivery: bool = True
-    enable_kinesis_data_analytics: bool = True  # detector + notifier
-    notify_channel: str = Field(default="console", pattern=r"^(console|email|webhook)$")
-    enable_glue_etl: bool = True  # nightly pipeline: dedupe + crawl
-    enable_step_functions: bool = True  # nightly pipeline: daily job
-    enable_redshift: bool = True  # nightly pipeline: warehouse load
-    enable_quicksight: bool = True  # dashboard
-    dashboard_port: int = Field(default=8501, gt=0, lt=65536)
-    nightly_interval_s: float = Field(default=3600.0, gt=0)
-    restart_backoff_max_s: float = Field(default=30.0, gt=0)
-    stop_grace_s: float = Field(default=30.0, gt=0)
+__all__ = [
+    "COMPONENTS",
+    "Component",
+    "Supervisor",
+    "UpSettings",
+    "components_for",
+    "nightly_args",
+    "pid_alive",
+    "read_state",
+]
 
 
 @dataclass
@@ -64,17 +54,28 @@ class Component:
     log_file: IO[bytes] | None = field(default=None, repr=False)
 
 
-def components_for(up: UpSettings) -> list[Component]:
-    """The long-running components that ``up`` starts, in start order."""
+def components_for(up: UpSettings, only: Collection[str] | None = None) -> list[Component]:
+    """The long-running components that ``up`` starts, in start order.
+
+    Args:
+        up: The ``[up]`` switches.
+        only: Exactly these components (names from :data:`COMPONENTS`), whatever the
+            switches say; None: those the switches enable.
+    """
+
+    def wanted(name: str, switch: bool) -> bool:
+        return name in only if only is not None else switch
+
     out: list[Component] = []
-    if up.enable_delivery:
+    if wanted("deliver", up.enable_delivery):
         out.append(Component("deliver", ["deliver"]))
-    if up.enable_kinesis_data_analytics:
+    if wanted("detect", up.enable_kinesis_data_analytics):
         out.append(Component("detect", ["detect"]))
+    if wanted("notify", up.enable_kinesis_data_analytics):
         out.append(Component("notify", ["notify", "--channel", up.notify_channel]))
-    if up.enable_quicksight:
+    if wanted("dashboard", up.enable_quicksight):
         out.append(Component("dashboard", ["dashboard", "--port", str(up.dashboard_port)]))
-    if up.enable_data_collection:
+    if wanted("collect", up.enable_data_collection):
         args = ["collect", "--source", up.collector_source]
         if up.collector_source == "synthetic":
             args += ["--rate", str(up.collector_rate)]
@@ -127,6 +128,7 @@ class Supervisor:
         self._nightly_proc: subprocess.Popen[bytes] | None = None
         self._next_nightly = time.monotonic() + up.nightly_interval_s
         self.nightly_runs = 0
+        self.nightly_last: dict[str, Any] | None = None  # exit code and end of the last run
 
     # -- processes -------------------------------------------------------------------------
     def _spawn(self, name: str, args: list[str]) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
@@ -178,6 +180,7 @@ class Supervisor:
                 return
             self.say(f"nightly pipeline finished with code {code}")
             self._nightly_proc = None
+            self.nightly_last = {"exit_code": code, "finished": time.time()}
         if time.monotonic() >= self._next_nightly:
             self._next_nightly = time.monotonic() + self.up.nightly_interval_s
             self._nightly_proc, _ = self._spawn("nightly", self.nightly)
@@ -199,11 +202,26 @@ class Supervisor:
                 for c in self.components
             },
             "nightly_runs": self.nightly_runs,
+            "nightly": self._nightly_state(),
         }
         self.state_path.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.state_path.with_name(".up.json.tmp")
         tmp.write_text(json.dumps(state, indent=2))
         os.replace(tmp, self.state_path)
+
+    def _nightly_state(self) -> dict[str, Any]:
+        """The nightly scheduler as ``courtside status`` shows it (times: epoch seconds)."""
+        running = self._nightly_proc is not None and self._nightly_proc.poll() is None
+        return {
+            "enabled": self.nightly is not None,
+            "args": self.nightly,
+            "interval_s": self.up.nightly_interval_s,
+            "next_run": time.time() + max(0.0, self._next_nightly - time.monotonic()),
+            "running": running,
+            "pid": self._nightly_proc.pid if running and self._nightly_proc else None,
+            "runs": self.nightly_runs,
+            "last": self.nightly_last,
+        }
 
     # -- driving ---------------------------------------------------------------------------
     def stop(self) -> None:

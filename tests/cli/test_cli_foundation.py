@@ -94,6 +94,7 @@ def test_generate_straight_into_the_stream_and_deterministic(tmp_path: Path) -> 
 
 def test_players_list_and_import(tmp_path: Path) -> None:
     home = tmp_path / "home"
+    run(home, "init")
     players = json.loads(run(home, "players", "list", "--json").stdout)
     assert len({p["team"] for p in players}) == 30
     csv = tmp_path / "p.csv"

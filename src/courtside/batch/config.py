@@ -1,8 +1,4 @@
-"""Configuration of the batch jobs.
-
-Not yet wired into :class:`courtside.config.Settings`; :func:`batch_settings` reads a
-``batch`` section when there is one and falls back to the defaults.
-"""
+"""Configuration of the batch jobs (the ``[batch]`` section)."""
 
 from __future__ import annotations
 
@@ -23,7 +19,7 @@ class BatchSettings(Section):
         engine: Default engine, ``duckdb`` or ``spark``.
         format: Default output format of ``tweets/``, ``parquet`` or ``json``.
         duckdb_memory_mib: DuckDB's memory limit; beyond it DuckDB spills to disk.
-        duckdb_threads: DuckDB worker threads (``None``: one per core).
+        duckdb_threads: DuckDB worker threads (unset: one per core).
         lock_wait_s: How long a run waits for another run's lock before refusing.
         spark_master: Spark master URL for ``--engine spark``.
         spark_driver_memory: Spark driver memory (local mode runs in the driver).
@@ -31,9 +27,9 @@ class BatchSettings(Section):
 
     engine: Literal["duckdb", "spark"] = "duckdb"
     format: Literal["parquet", "json"] = "parquet"
-    duckdb_memory_mib: int = Field(default=1024, ge=128)
-    duckdb_threads: int | None = Field(default=None, ge=1)
-    lock_wait_s: float = Field(default=0.0, ge=0)
+    duckdb_memory_mib: int = Field(default=1024, ge=128, le=1_048_576)
+    duckdb_threads: int | None = Field(default=None, ge=1, le=256)
+    lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
     spark_master: str = "local[*]"
     spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
 

@@ -127,9 +127,13 @@ def make_engine(settings: Settings, name: str) -> DedupeEngine:
             temp_dir=settings.state_dir / "duckdb-tmp",
         )
     if name == "spark":
-        from courtside.batch.spark_dedupe import SparkEngine
+        from courtside.batch.spark_dedupe import SparkEngine, local_session_conf
 
-        return SparkEngine(master=cfg.spark_master, driver_memory=cfg.spark_driver_memory)
+        return SparkEngine(
+            master=cfg.spark_master,
+            driver_memory=cfg.spark_driver_memory,
+            conf=local_session_conf(settings.home),
+        )
     raise BatchError(f"unknown engine {name!r} (use duckdb or spark)")
 
 

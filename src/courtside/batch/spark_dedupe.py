@@ -21,6 +21,8 @@ import logging
 import os
 import secrets
 import sys
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
@@ -45,17 +47,74 @@ log = logging.getLogger(__name__)
 _CORRUPT = "_corrupt_record"
 
 
-def spark_session(master: str | None = "local[*]", driver_memory: str = "2g", app: str = "") -> Any:
+_LOG4J2 = """\
+# Written by courtside: the Spark JVM logs here, not on the terminal.
+rootLogger.level = warn
+rootLogger.appenderRef.file.ref = file
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = {log_file}
+appender.file.append = true
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss}} %p %c{{1}}: %m%n
+"""
+
+
+def local_session_conf(home: str | Path) -> dict[str, str]:
+    """Spark settings that keep a local session's files in the courtside home folder.
+
+    Without them Spark creates ``spark-warehouse/`` (and, with Hive, ``metastore_db/``
+    and ``derby.log``) in the current directory and prints its JVM log (log4j WARNs) on
+    the terminal. With them: the SQL warehouse and Derby's home are under
+    ``<home>/state/spark/`` and the JVM log is appended to ``<home>/logs/spark.log``.
+    Writes the log4j2 configuration file these settings point at.
+    """
+    home = Path(home).resolve()
+    spark_dir = home / "state" / "spark"
+    log_file = home / "logs" / "spark.log"
+    spark_dir.mkdir(parents=True, exist_ok=True)
+    log_file.parent.mkdir(parents=True, exist_ok=True)
+    log4j = spark_dir / "log4j2.properties"
+    text = _LOG4J2.format(log_file=str(log_file).replace("\\", "/"))
+    if not log4j.is_file() or log4j.read_text(encoding="utf-8") != text:
+        log4j.write_text(text, encoding="utf-8")
+    java_options = " ".join(
+        _java_option(name, str(value))
+        for name, value in (
+            ("derby.system.home", spark_dir),
+            ("log4j2.configurationFile", log4j.as_uri()),
+        )
+    )
+    return {
+        "spark.sql.warehouse.dir": (spark_dir / "warehouse").as_uri(),
+        "spark.driver.extraJavaOptions": java_options,
+    }
+
+
+def _java_option(name: str, value: str) -> str:
+    option = f"-D{name}={value}"
+    return f'"{option}"' if any(c.isspace() for c in option) else option
+
+
+def spark_session(
+    master: str | None = "local[*]",
+    driver_memory: str = "2g",
+    app: str = "",
+    conf: Mapping[str, str] | None = None,
+) -> Any:
     """A Spark session (an active one is reused) with UTC time and no UI.
 
     Args:
         master: Master URL; ``None`` keeps the one ``spark-submit`` set.
         driver_memory: Driver memory (``local[*]`` runs everything in the driver).
         app: Application name.
+        conf: More settings, e.g. :func:`local_session_conf` inside courtside.
     """
     from pyspark.sql import SparkSession
 
     builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
+    for key, value in (conf or {}).items():
+        builder = builder.config(key, value)
     return (
         builder.appName(app or "courtside-dedupe")
         .config("spark.driver.memory", driver_memory)
@@ -86,11 +145,18 @@ class SparkEngine:
 
     name = "spark"
 
-    def __init__(self, spark: Any = None, *, master: str = "local[*]", driver_memory: str = "2g"):
+    def __init__(
+        self,
+        spark: Any = None,
+        *,
+        master: str = "local[*]",
+        driver_memory: str = "2g",
+        conf: Mapping[str, str] | None = None,
+    ):
         from pyspark.sql import SparkSession
 
         self._owned = spark is None and SparkSession.getActiveSession() is None
-        self.spark = spark or spark_session(master, driver_memory)
+        self.spark = spark or spark_session(master, driver_memory, conf=conf)
 
     def _read(self, files: list[str]) -> Any:
         """Raw rows of ``files`` with their file, partition values, delivery order and

@@ -1,8 +1,4 @@
-"""Configuration of the catalog and the crawler.
-
-Not yet wired into :class:`courtside.config.Settings`; :func:`catalog_settings` reads a
-``catalog`` section when there is one and falls back to the defaults.
-"""
+"""Configuration of the catalog and the crawler (the ``[catalog]`` section)."""
 
 from __future__ import annotations
 
@@ -31,8 +27,8 @@ class CatalogSettings(Section):
 
     database: str = Field(default=DEFAULT_DATABASE, pattern=r"^[a-z_][a-z0-9_]{0,63}$")
     schema_change_policy: Literal["log", "update"] = "log"
-    sample_files: int = Field(default=200, gt=0)
-    sample_lines_per_file: int = Field(default=2000, gt=0)
+    sample_files: int = Field(default=200, gt=0, le=100_000)
+    sample_lines_per_file: int = Field(default=2000, gt=0, le=1_000_000)
 
 
 def catalog_settings(settings: Settings) -> CatalogSettings:

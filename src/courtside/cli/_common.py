@@ -7,19 +7,58 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+from typer import _click as click
 
-from courtside.config import Settings, load_settings
+from courtside.config import LoadedSettings, Settings, load_with_sources
 from courtside.errors import ConfigError
 
 # Piped output gets wide tables instead of an 80-column squeeze with ellipses.
 console = Console(width=None if sys.stdout.isatty() else 160)
-err_console = Console(stderr=True)
+# Messages on stderr are never wrapped by rich: an error stays one line, piped or not.
+err_console = Console(stderr=True, soft_wrap=True)
+
+READ_ONLY_COMMANDS = frozenset(
+    {
+        "status",
+        "runs",
+        "streams",
+        "streams tail",
+        "catalog databases",
+        "catalog tables",
+        "catalog describe",
+        "catalog partitions",
+        "players list",
+        "players export",
+        "control list",
+        "job history",
+        "sql",
+    }
+)
+"""Commands that only read: they need an existing home instead of creating an empty one
+(a typo in ``--home`` would otherwise print empty tables)."""
+
+
+class HomeNotFoundError(ConfigError):
+    """A command that only reads was pointed at a home folder that does not exist."""
+
+
+def error_line(message: str) -> None:
+    """Print ``message`` as one red ``error:`` line on stderr (whitespace collapsed)."""
+    from rich.markup import escape
+
+    err_console.print(f"[red]error:[/red] {escape(' '.join(message.split()))}", highlight=False)
+
+
+def fail(message: str) -> NoReturn:
+    """Print ``message`` as one red ``error:`` line on stderr and exit 1."""
+    error_line(message)
+    sys.exit(1)
 
 
 @dataclass
@@ -29,12 +68,16 @@ class State:
     home: Path | None = None
     config: Path | None = None
     debug: bool = False
-    _settings: Settings | None = field(default=None, repr=False)
+    _loaded: LoadedSettings | None = field(default=None, repr=False)
+
+    def loaded(self) -> LoadedSettings:
+        """The settings with where each value came from."""
+        if self._loaded is None:
+            self._loaded = load_with_sources(home=self.home, config_file=self.config)
+        return self._loaded
 
     def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(home=self.home, config_file=self.config)
-        return self._settings
+        return self.loaded().settings
 
 
 def state(ctx: typer.Context) -> State:
@@ -45,9 +88,31 @@ def state(ctx: typer.Context) -> State:
     return root.obj
 
 
+def command_name(ctx: typer.Context) -> str:
+    """The command being run without the program name, e.g. ``streams tail``."""
+    names = []
+    node: click.Context | None = ctx
+    while node is not None and node.parent is not None:
+        names.append(node.info_name or "")
+        node = node.parent
+    return " ".join(reversed(names))
+
+
 def settings(ctx: typer.Context) -> Settings:
-    """Validated settings for this invocation."""
-    return state(ctx).settings()
+    """Validated settings for this invocation.
+
+    Raises:
+        HomeNotFoundError: for a command that only reads (:data:`READ_ONLY_COMMANDS`)
+            when the home folder does not exist.
+    """
+    cfg = state(ctx).settings()
+    if command_name(ctx) in READ_ONLY_COMMANDS and not cfg.home.is_dir():
+        raise HomeNotFoundError(
+            f"home folder {cfg.home} does not exist (check --home or COURTSIDE_HOME; "
+            "`courtside init` creates it)",
+            key="home",
+        )
+    return cfg
 
 
 def print_json(value: Any) -> None:
@@ -55,19 +120,37 @@ def print_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, default=str, sort_keys=True) + "\n")
 
 
-def setup_logging(verbose: int, debug: bool) -> None:
-    """Log to stderr; ``-v`` for INFO, ``-vv`` or ``--debug`` for DEBUG."""
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def setup_logging(verbose: int, debug: bool, log_file: Path | None = None) -> None:
+    """Log to stderr (``-v`` for INFO, ``-vv`` or ``--debug`` for DEBUG) and, with
+    ``log_file``, append INFO and above (DEBUG with ``-vv``/``--debug``) to that file.
+
+    Raises:
+        ConfigError: when the log file cannot be opened.
+    """
     level = logging.WARNING
     if verbose == 1:
         level = logging.INFO
     if verbose >= 2 or debug:
         level = logging.DEBUG
-    logging.basicConfig(
-        level=level,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-        force=True,
-    )
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(level)
+    handlers: list[logging.Handler] = [stderr]
+    if log_file is not None:
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            to_file = logging.FileHandler(log_file, encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot open --log-file {log_file}: {exc.strerror or exc}", key="log_file"
+            ) from None
+        to_file.setLevel(min(level, logging.INFO))
+        handlers.append(to_file)
+    for handler in handlers:
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    logging.basicConfig(level=min(h.level for h in handlers), handlers=handlers, force=True)
 
 
 def progress_bar(enabled: bool) -> Progress:
@@ -107,5 +190,8 @@ def with_options(cfg: Settings, section: str, options: dict[str, Any]) -> Settin
     except ValidationError as exc:
         err = exc.errors()[0]
         flag = "--" + str(err["loc"][0]).replace("_", "-")
-        raise ConfigError(f"invalid option {flag}: {err['msg']}") from None
+        shown = repr(err.get("input"))
+        shown = shown if len(shown) <= 80 else shown[:77] + "..."
+        message = " ".join(str(err["msg"]).removeprefix("Value error, ").split())
+        raise ConfigError(f"invalid option {flag} {shown}: {message}") from None
     return cfg.model_copy(update={section: updated})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shlex
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -13,7 +15,7 @@ from courtside.demo import run_demo
 
 def demo(
     ctx: typer.Context,
-    posts: Annotated[int, typer.Option(min=100, help="Posts to generate.")] = 50_000,
+    posts: Annotated[int, typer.Option(min=100, max=5_000_000, help="Posts to generate.")] = 50_000,
     days: Annotated[int, typer.Option(min=1, max=60, help="Days of posts.")] = 3,
     seed: Annotated[int, typer.Option(help="Random seed.")] = 42,
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
@@ -66,12 +68,20 @@ def demo(
             f"{a.get('window_start')} - {a.get('window_end')}",
         )
     console.print(alerts)
-    console.print(
-        f"done in {report.seconds:.1f}s. Open the dashboard with "
-        f"`courtside --home {cfg.home} dashboard` (http://127.0.0.1:8501); query the lake "
-        f'with `courtside --home {cfg.home} sql "SELECT count(*) FROM twitter_nba_db.tweets"`.',
-        highlight=False,
-    )
+    console.print(f"done in {report.seconds:.1f}s. Next:", highlight=False)
+    for line in next_steps(cfg.home):
+        # One command per line, never wrapped by rich: it stays copyable as it is.
+        console.print(line, soft_wrap=True, highlight=False, markup=False)
+
+
+def next_steps(home: Path) -> list[str]:
+    """The commands the demo suggests, each on its own line with its comment."""
+    prefix = f"courtside --home {shlex.quote(str(home))}"
+    query = shlex.quote("SELECT count(*) FROM twitter_nba_db.tweets")
+    return [
+        f"  {prefix} dashboard    # open http://127.0.0.1:8501",
+        f"  {prefix} sql {query}    # query the lake",
+    ]
 
 
 def register(app: typer.Typer) -> None:

@@ -141,7 +141,7 @@ def _states(transitions: list[dict[str, Any]]) -> Text:
 @job_app.command("history")
 def history_cmd(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show the last N.")] = 20,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N.")] = 20,
     date_: Annotated[str | None, typer.Option("--date", help="Only this day.")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed executions.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -17,7 +17,11 @@ def load_cmd(
     ctx: typer.Context,
     target: Annotated[
         str | None,
-        typer.Option(help="duckdb (default), postgres (with a URL) or redshift (--dry-run)."),
+        typer.Option(
+            help="duckdb, postgres or redshift (--dry-run only). Default: postgres when "
+            "--url or warehouse.url is set, else the DuckDB file <home>/warehouse.duckdb.",
+            show_default=False,
+        ),
     ] = None,
     url: Annotated[
         str | None,

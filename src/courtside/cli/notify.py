@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import console, err_console, print_json, settings
 
 
 class ChannelName(StrEnum):
@@ -48,7 +48,9 @@ def notify(
     if report.down:
         from rich.markup import escape
 
-        console.print(f"[red]channel down:[/red] {escape(str(report.last_error))}", highlight=False)
+        err_console.print(
+            f"[red]channel down:[/red] {escape(str(report.last_error))}", highlight=False
+        )
         raise typer.Exit(1)
 
 

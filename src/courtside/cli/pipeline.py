@@ -22,7 +22,12 @@ def nightly(
         str, typer.Option(help="Engine of the dedupe and daily jobs: duckdb or spark.")
     ] = "duckdb",
     target: Annotated[
-        str | None, typer.Option(help="Warehouse: duckdb (default) or postgres.")
+        str | None,
+        typer.Option(
+            help="Warehouse: duckdb or postgres. Default: postgres when --url or "
+            "warehouse.url is set, else the DuckDB file <home>/warehouse.duckdb.",
+            show_default=False,
+        ),
     ] = None,
     url: Annotated[
         str | None,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from courtside.cli._common import console, print_json, settings
 from courtside.reference.players import PlayersTable, load_players, save_players
@@ -20,7 +22,7 @@ def list_players(
     team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """List players (the default roster until one is imported)."""
+    """List players (`courtside init` writes the default roster into the home)."""
     table = load_players(settings(ctx).home)
     rows = [p for p in table if team is None or p.team.casefold() == team.casefold()]
     if as_json:
@@ -28,17 +30,22 @@ def list_players(
         return
     out = Table("account", "name", "team", title=f"{len(rows)} players")
     for p in rows:
-        out.add_row(p.account, p.name, p.team)
+        out.add_row(Text(p.account), Text(p.name), Text(p.team))
     console.print(out)
 
 
 @players_app.command("import")
 def import_players(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with columns account,name,team.")],
+    file: Annotated[
+        Path, typer.Argument(help="CSV with columns account,name,team ('-': standard input).")
+    ],
 ) -> None:
     """Replace the players table with FILE (validated first; nothing changes on error)."""
-    table = PlayersTable.from_csv(file)
+    if str(file) == "-":
+        table = PlayersTable.from_csv_text(sys.stdin.read(), source="<stdin>")
+    else:
+        table = PlayersTable.from_csv(file)
     path = save_players(settings(ctx).home, table)
     console.print(f"imported {len(table)} players ({len(table.teams())} teams) into {path}")
 
@@ -46,15 +53,19 @@ def import_players(
 @players_app.command("export")
 def export_players(
     ctx: typer.Context,
-    file: Annotated[Path | None, typer.Argument(help="Output CSV (default: stdout).")] = None,
+    file: Annotated[
+        Path | None, typer.Argument(help="Output CSV; '-' or none: standard output.")
+    ] = None,
 ) -> None:
-    """Write the players table as CSV."""
+    """Write the players table as CSV (cells a spreadsheet would run as a formula, such
+    as =..., +..., -..., @..., get a leading ' that import removes)."""
     text = load_players(settings(ctx).home).to_csv_text()
-    if file is None:
-        typer.echo(text, nl=False)
+    if file is None or str(file) == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
     else:
         file.write_text(text, encoding="utf-8")
-        console.print(f"wrote {file}")
+        console.print(f"wrote {file}", highlight=False, markup=False)
 
 
 def register(app: typer.Typer) -> None:

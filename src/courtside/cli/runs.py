@@ -11,6 +11,11 @@ from rich.markup import escape
 from rich.table import Table
 
 from courtside.cli._common import console, print_json, settings
+from courtside.errors import ConfigError
+
+RUN_KINDS = ("job", "crawler", "workflow", "pipeline", "step", "load", "profile", "quality")
+"""The kinds of run the jobs record (``runs --kind`` accepts only these; ``profile`` and
+``quality`` are recorded by the profile job and the quality checks)."""
 
 _STYLE = {
     "succeeded": "green",
@@ -73,8 +78,10 @@ def _rejects_note(details: dict[str, object]) -> str:
 
 def runs(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Show the last N runs.")] = 20,
-    kind: Annotated[str | None, typer.Option(help="Only job, crawler or workflow.")] = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N runs.")] = 20,
+    kind: Annotated[
+        str | None, typer.Option(help="Only this kind: " + ", ".join(RUN_KINDS) + ".")
+    ] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed runs.")] = False,
     rejects: Annotated[
         bool,
@@ -89,6 +96,10 @@ def runs(
     """
     from courtside.runs import RunRecord, RunRecorder
 
+    if kind is not None and kind not in RUN_KINDS:
+        raise ConfigError(
+            f"--kind {kind[:40]!r} is not a kind of run; choose from " + ", ".join(RUN_KINDS)
+        )
     recorder = RunRecorder(settings(ctx))
     status = "failed" if failed else ("succeeded_with_rejects" if rejects else None)
     records = recorder.list(limit=limit, kind=kind, status=status)

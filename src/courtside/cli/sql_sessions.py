@@ -84,12 +84,17 @@ class SparkSqlSession:
 
     def __init__(self, settings: Settings, catalog: Catalog, *, write: bool = False) -> None:
         from courtside.batch.config import batch_settings
-        from courtside.batch.spark_dedupe import spark_session
+        from courtside.batch.spark_dedupe import local_session_conf, spark_session
         from courtside.catalog import register_spark
 
         self.write = write
         bcfg = batch_settings(settings)
-        self.spark = spark_session(bcfg.spark_master, bcfg.spark_driver_memory, app="courtside-sql")
+        self.spark = spark_session(
+            bcfg.spark_master,
+            bcfg.spark_driver_memory,
+            app="courtside-sql",
+            conf=local_session_conf(settings.home),
+        )
         self.spark.sparkContext.setLogLevel("ERROR")
         register_spark(self.spark, catalog)
         if not write:

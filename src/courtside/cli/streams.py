@@ -314,8 +314,7 @@ def reset_group(
     lag = "unknown" if after is None or after.lag is None else after.lag
     now = after.committed_seq if after is not None else ("latest" if seq is None else seq)
     console.print(
-        f"group {group} on {stream}: committed {before.committed_seq} -> {now} "
-        f"(lag now {lag})",
+        f"group {group} on {stream}: committed {before.committed_seq} -> {now} (lag now {lag})",
         highlight=False,
     )
 

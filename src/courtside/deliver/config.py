@@ -25,8 +25,8 @@ class DeliverSettings(Section):
     group: str = "deliver"
     buffer_mib: float = Field(default=5.0, gt=0, le=128)
     buffer_interval_s: float = Field(default=60.0, gt=0, le=900)
-    max_buffered_mib: float = Field(default=128.0, gt=0)
-    max_record_kib: int = Field(default=1024, gt=0)
+    max_buffered_mib: float = Field(default=128.0, gt=0, le=16_384)
+    max_record_kib: int = Field(default=1024, gt=0, le=262_144)
     max_open_partitions: int = Field(default=500, gt=0, le=10_000)
     gzip_level: int = Field(default=3, ge=1, le=9)
     transform: str | None = Field(default=None, pattern=r"^[\w.]+:[\w]+$")

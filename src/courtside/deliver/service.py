@@ -50,6 +50,7 @@ class DeliveryReport:
     committed_seq: int = 0
     leftovers_removed: int = 0
     errors_by_code: dict[str, int] = field(default_factory=dict)
+    open_partitions: int = 0  # raw/ partitions holding buffered records (at the last commit)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,6 +92,7 @@ class Delivery:
         settings: Settings,
         *,
         on_progress: Callable[[int], None] | None = None,
+        on_report: Callable[[DeliveryReport], None] | None = None,
     ) -> None:
         self.settings = settings
         self.cfg = settings.deliver
@@ -109,6 +111,7 @@ class Delivery:
         self._raw_keys: dict[tuple[str, str, str], PartitionKey] = {}
         self._stop = threading.Event()
         self._on_progress = on_progress
+        self._on_report = on_report
 
     # -- per record ------------------------------------------------------------------------
     def _add(self, key: PartitionKey, line: bytes, seq: int) -> None:
@@ -245,6 +248,7 @@ class Delivery:
         self.report.committed_seq = self.consumer.committed
         self.report.files = self.writer.files
         self.report.bytes_out = self.writer.bytes
+        self.report.open_partitions = self.raw_partitions
 
     # -- driving ---------------------------------------------------------------------------
     def stop(self) -> None:
@@ -267,6 +271,8 @@ class Delivery:
                     break
                 self._flush_due()
                 self._commit()
+                if self._on_report:
+                    self._on_report(self.report)
             self._flush_due(force=True)
             self._commit()
         finally:
@@ -281,6 +287,7 @@ def deliver(
     once: bool = False,
     handle_signals: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    on_report: Callable[[DeliveryReport], None] | None = None,
 ) -> DeliveryReport:
     """Run the delivery stream.
 
@@ -289,8 +296,10 @@ def deliver(
         once: Drain what is on the stream, flush, commit and return.
         handle_signals: Stop cleanly (flush + commit) on SIGINT/SIGTERM.
         on_progress: Called with the number of records read after every poll.
+        on_report: Called with the report after every poll-and-commit cycle (about once
+            a second when the stream is idle), for periodic progress.
     """
-    delivery = Delivery(settings, on_progress=on_progress)
+    delivery = Delivery(settings, on_progress=on_progress, on_report=on_report)
     previous: dict[signal.Signals, Any] = {}
     if handle_signals:
 

@@ -24,14 +24,14 @@ class DetectSettings(Section):
         poll_records: Records read from a stream per poll.
     """
 
-    window_s: float = Field(default=60.0, ge=0.001)
-    lateness_s: float = Field(default=30.0, ge=0)
-    out_of_orderness_s: float = Field(default=20.0, ge=0)
-    idleness_s: float = Field(default=90.0, gt=0)
-    min_count: int = Field(default=2, ge=1)
+    window_s: float = Field(default=60.0, ge=0.001, le=7 * 86400)
+    lateness_s: float = Field(default=30.0, ge=0, le=7 * 86400)
+    out_of_orderness_s: float = Field(default=20.0, ge=0, le=86400)
+    idleness_s: float = Field(default=90.0, gt=0, le=86400)
+    min_count: int = Field(default=2, ge=1, le=1_000_000)
     group: str = Field(default="detect", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-    checkpoint_interval_s: float = Field(default=2.0, gt=0)
-    checkpoint_records: int = Field(default=50_000, ge=1)
+    checkpoint_interval_s: float = Field(default=2.0, gt=0, le=3600)
+    checkpoint_records: int = Field(default=50_000, ge=1, le=10_000_000)
     poll_records: int = Field(default=5000, ge=1, le=100_000)
 
     @property

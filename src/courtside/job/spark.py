@@ -35,13 +35,19 @@ def java_missing_reason() -> str | None:
     return None
 
 
-def _session(master: str, driver_memory: str) -> Any:
+def _session(master: str, driver_memory: str, home: Path | None = None) -> Any:
     """A local session (an active one is reused): UTC, no UI or progress bars, string
-    partition values (``month=03`` stays ``'03'``, as in the catalog)."""
+    partition values (``month=03`` stays ``'03'``, as in the catalog), files and JVM log
+    under the home folder when one is given."""
     from pyspark.sql import SparkSession
 
+    from courtside.batch.spark_dedupe import local_session_conf
+
+    builder = SparkSession.builder
+    for key, value in (local_session_conf(home) if home else {}).items():
+        builder = builder.config(key, value)
     spark = (
-        SparkSession.builder.master(master)
+        builder.master(master)
         .appName("courtside-daily")
         .config("spark.driver.memory", driver_memory)
         .config("spark.sql.session.timeZone", "UTC")
@@ -106,7 +112,7 @@ class SparkDailyEngine:
                 spark = self._given
             else:
                 self._owned = SparkSession.getActiveSession() is None
-                spark = _session(self.master, self.driver_memory)
+                spark = _session(self.master, self.driver_memory, self.settings.home)
             spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
         except Exception as exc:
             raise EngineStartError(f"Spark did not start: {str(exc)[:500]}") from None

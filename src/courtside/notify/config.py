@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from pydantic import Field, SecretStr
 
-from courtside._model import Section
+from courtside._model import LocalPath, Section
 
 
 class NotifySettings(Section):
@@ -34,15 +32,15 @@ class NotifySettings(Section):
     smtp_host: str = "127.0.0.1"
     smtp_port: int = Field(default=25, gt=0, lt=65536)
     smtp_starttls: bool = False
-    smtp_cafile: Path | None = None
+    smtp_cafile: LocalPath | None = None
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "courtside@localhost"
     mail_to: list[str] = []
     webhook_url: SecretStr | None = None
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: float = Field(default=10.0, gt=0, le=300)
     webhook_retries: int = Field(default=3, ge=0, le=20)
-    webhook_backoff_s: float = Field(default=1.0, ge=0)
-    retry_pause_s: float = Field(default=30.0, gt=0)
+    webhook_backoff_s: float = Field(default=1.0, ge=0, le=60)
+    retry_pause_s: float = Field(default=30.0, gt=0, le=3600)
     group: str = Field(default="notify", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     sns_topic_arn: str | None = Field(default=None, pattern=r"^arn:aws[a-z-]*:sns:[^\s]{1,256}$")

@@ -4,7 +4,12 @@ Each player has an X ``account`` (handle, without ``@``), a ``name`` and a ``tea
 Lookups by account are case-insensitive (X handles are); lookups by name ignore case
 and accents, so "Luka Dončić" finds "Luka Doncic". The table lives as CSV in the home
 folder (``<home>/reference/players.csv``); until one is imported, the packaged default
-roster (2019-20 season) is used.
+roster (2019-20 season) is used; ``courtside init`` writes it there.
+
+Exported CSV is safe to open in a spreadsheet: a cell that starts with ``=``, ``+``,
+``-``, ``@``, a tab or a carriage return (a formula to Excel, LibreOffice or Google
+Sheets) gets a leading ``'`` (OWASP's CSV-injection advice), and import removes it again,
+so export then import gives back the same table.
 """
 
 from __future__ import annotations
@@ -22,6 +27,9 @@ from pathlib import Path
 from courtside.errors import CourtsideError
 
 _HANDLE = re.compile(r"^[A-Za-z0-9_]{1,50}$")
+# A cell a spreadsheet would run as a formula, after any quotes escaping added before.
+_FORMULA = re.compile(r"^'*[=+\-@\t\r]")
+_ESCAPED = re.compile(r"^'+[=+\-@\t\r]")
 _MAX_TEXT = 255
 FIELDS = ("account", "name", "team")
 
@@ -45,6 +53,16 @@ class Player:
     account: str
     name: str
     team: str
+
+
+def csv_escape(value: str) -> str:
+    """``value`` made inert for spreadsheets: a leading ``'`` before a formula start."""
+    return "'" + value if _FORMULA.match(value) else value
+
+
+def csv_unescape(value: str) -> str:
+    """The inverse of :func:`csv_escape`."""
+    return value[1:] if _ESCAPED.match(value) else value
 
 
 def fold(text: str) -> str:
@@ -103,8 +121,8 @@ class PlayersTable:
         for row in reader:
             line = reader.line_num
             account = (row.get("account") or "").strip().lstrip("@")
-            name = (row.get("name") or "").strip()
-            team = (row.get("team") or "").strip()
+            name = csv_unescape((row.get("name") or "").strip())
+            team = csv_unescape((row.get("team") or "").strip())
             if not _HANDLE.match(account):
                 raise PlayersError(f"{source}:{line}: invalid account {account!r}", line=line)
             for label, value in (("name", name), ("team", team)):
@@ -136,12 +154,13 @@ class PlayersTable:
         return cls.from_csv_text(text, source="default roster")
 
     def to_csv_text(self) -> str:
-        """The table as CSV with the header ``account,name,team``."""
+        """The table as CSV with the header ``account,name,team``, formula-looking cells
+        escaped (see :func:`csv_escape`)."""
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")
         writer.writerow(FIELDS)
         for p in self._players:
-            writer.writerow((p.account, p.name, p.team))
+            writer.writerow((csv_escape(p.account), csv_escape(p.name), csv_escape(p.team)))
         return buf.getvalue()
 
 

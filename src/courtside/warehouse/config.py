@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Literal
 
 from pydantic import Field, SecretStr
 
-from courtside._model import Section
+from courtside._model import LocalPath, Section
 
 IDENTIFIER_PATTERN = r"^[a-z_][a-z0-9_]{0,62}$"
 LoadMode = Literal["truncate", "replace-days"]
@@ -33,7 +32,7 @@ class WarehouseSettings(Section):
     """
 
     url: SecretStr | None = None
-    duckdb_file: Path | None = None
+    duckdb_file: LocalPath | None = None
     table: str = Field(default="playerstotaltweets", pattern=IDENTIFIER_PATTERN)
     mode: LoadMode = "replace-days"
     connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
