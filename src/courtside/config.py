@@ -24,6 +24,7 @@ from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from courtside._model import LocalPath, check_location
+from courtside.aws.config import AwsSettings
 from courtside.batch.config import BatchSettings
 from courtside.catalog.config import CatalogSettings
 from courtside.collect.config import BlueskySettings, XSettings
@@ -31,6 +32,8 @@ from courtside.deliver.config import DeliverSettings
 from courtside.detect.config import DetectSettings
 from courtside.errors import ConfigError
 from courtside.notify.config import NotifySettings
+from courtside.places import Places
+from courtside.quality.config import QualitySettings
 from courtside.stream.config import StreamSettings
 from courtside.up_config import UpSettings
 from courtside.warehouse.config import WarehouseSettings
@@ -76,6 +79,8 @@ class Settings(BaseSettings):
     up: UpSettings = UpSettings()
     batch: BatchSettings = BatchSettings()
     catalog: CatalogSettings = CatalogSettings()
+    quality: QualitySettings = QualitySettings()
+    aws: AwsSettings = AwsSettings()
 
     @classmethod
     def settings_customise_sources(
@@ -104,6 +109,13 @@ class Settings(BaseSettings):
     def state_dir(self) -> Path:
         """Folder for checkpoints, bookmarks, run records and local tables."""
         return (self.home / "state").resolve()
+
+    @property
+    def places(self) -> Places:
+        """Where things are, for the modules below the CLI (see docs/architecture.md)."""
+        return Places(
+            self.home.resolve(), str(self.lake), self.state_dir, str(self.stream_path), self.aws
+        )
 
 
 class LoadedSettings:
