@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -74,4 +78,49 @@ def test_throttled_publish_is_retried_then_delivered(aws_endpoint: str) -> None:
         proxy.stop()
     assert proxy.injected == 2
     got = client("sqs", direct).receive_message(QueueUrl=queue, WaitTimeSeconds=1)["Messages"]
+    assert len(got) == 1
+
+
+def test_notify_cli_sends_alerts_to_sns_once(aws_endpoint: str, tmp_path: Path) -> None:
+    import orjson
+
+    from courtside.config import load_settings
+    from courtside.home import init_home, open_stream
+
+    aws = AwsSettings(endpoint_url=aws_endpoint, region="us-east-1")
+    topic, queue = _topic_with_queue(aws)
+    home = tmp_path / "home"
+    init_home(load_settings(home=home))
+    with open_stream(load_settings(home=home)) as backend:
+        backend.append("alerts", orjson.dumps(ALERT))
+        backend.append("alerts", orjson.dumps(ALERT))  # a repeat: sent once
+    env = {
+        **os.environ,
+        "COURTSIDE_AWS__ENDPOINT_URL": aws_endpoint,
+        "COURTSIDE_AWS__REGION": "us-east-1",
+        "COURTSIDE_NOTIFY__SNS_TOPIC_ARN": topic,
+    }
+    for _ in range(2):  # a second run sends nothing again
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from courtside.cli import main; main()",
+                "--home",
+                str(home),
+                "notify",
+                "--channel",
+                "sns",
+                "--once",
+            ],
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "testing-secret-never-printed" not in done.stdout + done.stderr
+    got = client("sqs", aws).receive_message(
+        QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10
+    )["Messages"]
     assert len(got) == 1

@@ -16,6 +16,7 @@ class ChannelName(StrEnum):
     console = "console"
     email = "email"
     webhook = "webhook"
+    sns = "sns"
 
 
 def notify(

@@ -118,7 +118,11 @@ class Notifier:
 
     def __init__(self, settings: Settings, channel: str | Channel) -> None:
         self.cfg = settings.notify
-        self.channel = channel if isinstance(channel, Channel) else make_channel(channel, self.cfg)
+        self.channel = (
+            channel
+            if isinstance(channel, Channel)
+            else make_channel(channel, self.cfg, settings.aws)
+        )
         name = self.channel.name
         self.backend = open_stream(settings)
         self.consumer = self.backend.consumer(ALERTS, f"{self.cfg.group}-{name}")
