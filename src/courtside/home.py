@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+from datetime import UTC, datetime
 from pathlib import Path
+
+import orjson
 
 from courtside.config import CONFIG_FILE_NAME, Settings
 from courtside.errors import ConfigError
+from courtside.lake import Lake, date_partition, object_name
 from courtside.lake.layout import ZONES
+from courtside.stream.base import StreamBackend
 from courtside.stream.local import LocalStream
 
 
@@ -52,6 +58,42 @@ def init_home(settings: Settings) -> list[Path]:
     return created
 
 
-def open_stream(settings: Settings) -> LocalStream:
-    """Open the configured stream backend (the local SQLite log)."""
+def open_stream(settings: Settings) -> StreamBackend:
+    """Open the configured stream backend: the local SQLite log (default) or Kinesis Data
+    Streams (``[stream] backend = "kinesis"``, reached with ``[aws]``)."""
+    if settings.stream.backend == "kinesis":
+        from courtside.stream.kinesis import KinesisStreams
+
+        lake = settings.places.lake
+        return KinesisStreams(
+            settings.stream,
+            settings.aws,
+            on_oversize=lambda stream, records: divert_oversize(lake, stream, records),
+        )
     return LocalStream(settings.stream_path, settings.stream)
+
+
+def divert_oversize(lake: Lake, stream: str, records: list[bytes]) -> None:
+    """Write records too large for the stream service to the lake's error zone, in the
+    delivery error shape (code ``RecordTooLarge``), durably, before the rest is sent."""
+    now = datetime.now(UTC)
+    now_ms = int(now.timestamp() * 1000)
+    docs = [
+        orjson.dumps(
+            {
+                "attemptsMade": 1,
+                "arrivalTimestamp": now_ms,
+                "attemptEndingTimestamp": now_ms,
+                "errorCode": "RecordTooLarge",
+                "errorMessage": f"record of {len(data)} bytes is over the {stream} stream's "
+                "1 MiB limit (Kinesis)",
+                "stream": stream,
+                "rawData": base64.b64encode(data).decode("ascii"),
+            }
+        )
+        + b"\n"
+        for data in records
+    ]
+    part = date_partition(now.year, now.month, now.day)
+    key = f"errors/{part}/error=processing-failed/{object_name('courtside-producer', '.json')}"
+    lake.put(key, docs)

@@ -17,9 +17,8 @@ from rich.text import Text
 from courtside.cli._common import console, print_json, settings
 from courtside.errors import ConfigError, StreamError
 from courtside.home import open_stream
-from courtside.stream.base import GroupInfo
+from courtside.stream.base import GroupInfo, StreamBackend
 from courtside.stream.errors import UnknownStreamError
-from courtside.stream.local import LocalStream
 
 streams_app = typer.Typer(
     help="Durable local streams (tweets, control, alerts): lengths, consumer groups, put, "
@@ -87,7 +86,7 @@ def show(
     console.print(groups_table(groups))
 
 
-def _require(backend: LocalStream, stream: str, hint: str = "") -> None:
+def _require(backend: StreamBackend, stream: str, hint: str = "") -> None:
     if not backend.has_stream(stream):
         raise UnknownStreamError(stream, [s.name for s in backend.streams()], hint=hint)
 
@@ -144,7 +143,7 @@ def put(
 
 
 def _put_lines(
-    backend: LocalStream, stream: str, source: IO[bytes], name: str, batch: int
+    backend: StreamBackend, stream: str, source: IO[bytes], name: str, batch: int
 ) -> tuple[int, tuple[int, int] | None, int]:
     """Append the lines of ``source``; returns (records, (first, last) seq, lines read).
 
@@ -154,6 +153,12 @@ def _put_lines(
     limit = backend.max_record_bytes
     count, line_no, seqs = 0, 0, None
     pending: list[bytes] = []
+
+    def _stop(at_line: int, reason: str) -> None:
+        raise PutStoppedError(
+            f"stopped at line {at_line} of {name}: {reason}; {_spans(1, count, seqs)} to "
+            f"{stream}, nothing from line {at_line} on"
+        )
 
     def flush() -> None:
         nonlocal count, seqs, pending
@@ -166,12 +171,6 @@ def _put_lines(
         seqs = (seqs[0] if seqs else got[0], got[-1])
         count += len(pending)
         pending = []
-
-    def _stop(at_line: int, reason: str) -> None:
-        raise PutStoppedError(
-            f"stopped at line {at_line} of {name}: {reason}; {_spans(1, count, seqs)} to "
-            f"{stream}, nothing from line {at_line} on"
-        )
 
     for line in source:
         line_no += 1

@@ -41,7 +41,7 @@ from courtside.home import open_stream
 from courtside.lake.layout import object_name, write_atomic
 from courtside.records import loads
 from courtside.reference.players import PlayersTable, load_players
-from courtside.stream.local import LocalStream
+from courtside.stream.base import StreamBackend
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +65,7 @@ class StreamExporter:
     files that appear atomically (hidden name, then rename), for a ``FileSource``."""
 
     def __init__(
-        self, backend: LocalStream, group: str, work_dir: Path, report: DetectReport
+        self, backend: StreamBackend, group: str, work_dir: Path, report: DetectReport
     ) -> None:
         self.backend = backend
         self.report = report
@@ -169,7 +169,7 @@ class _Publisher:
 
     def __init__(
         self,
-        backend: LocalStream,
+        backend: StreamBackend,
         writer: SideOutputWriter,
         report: DetectReport,
         on_alert: Callable[[dict[str, Any]], None] | None,

@@ -161,7 +161,13 @@ class Consumer(ABC):
 
 
 class StreamBackend(ABC):
-    """A store of named durable streams. See the module docstring for the contract."""
+    """A store of named durable streams. See the module docstring for the contract.
+
+    Attributes:
+        max_record_bytes: The largest record ``append`` accepts.
+    """
+
+    max_record_bytes: int
 
     @abstractmethod
     def append(self, stream: str, data: bytes) -> int:

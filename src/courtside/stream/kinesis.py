@@ -27,7 +27,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -109,10 +109,18 @@ class KinesisStreams(StreamBackend):
         settings: The ``[stream]`` section (prefix, lease table, lease timeout).
         aws: Where and how to connect.
         owner: This process's name in the lease table (default: host and pid).
+        on_oversize: Where records over Kinesis' 1 MiB limit go instead of the stream
+            (called with the stream's name and the records, before anything is sent);
+            without it such a record raises :class:`RecordTooLargeError`.
     """
 
     def __init__(
-        self, settings: StreamSettings, aws: AwsSettings, *, owner: str | None = None
+        self,
+        settings: StreamSettings,
+        aws: AwsSettings,
+        *,
+        owner: str | None = None,
+        on_oversize: Callable[[str, list[bytes]], None] | None = None,
     ) -> None:
         import os
         import socket
@@ -126,6 +134,8 @@ class KinesisStreams(StreamBackend):
             settings.kinesis_lease_table, aws, timeout_s=settings.kinesis_lease_timeout_s
         )
         self.max_record_bytes = min(MAX_RECORD_BYTES, int(settings.max_record_mib * 1024 * 1024))
+        self.on_oversize = on_oversize
+        self._consumers: list[ShardedConsumer] = []
         self.retry_max_attempts = 10
         self.retry_base_s = 0.05
 
@@ -156,17 +166,28 @@ class KinesisStreams(StreamBackend):
     ) -> list[int]:
         batch = records if isinstance(records, list) else list(records)
         part_keys = list(keys) if keys is not None else [partition_key(d) for d in batch]
+        oversize: list[int] = []
         for index, (data, key) in enumerate(zip(batch, part_keys, strict=True)):
             size = len(data) + len(key.encode())
             if size > self.max_record_bytes:
-                raise RecordTooLargeError(
-                    f"record {index} of {size} bytes exceeds Kinesis' limit of "
-                    f"{self.max_record_bytes} bytes",
-                    index=index,
-                    size=size,
-                )
-        name = self.stream_name(stream)
+                if self.on_oversize is None:
+                    raise RecordTooLargeError(
+                        f"record {index} of {size} bytes exceeds Kinesis' limit of "
+                        f"{self.max_record_bytes} bytes",
+                        index=index,
+                        size=size,
+                    )
+                oversize.append(index)
         results: list[int] = [0] * len(batch)
+        if oversize and self.on_oversize is not None:
+            # Diverted records get sequence number 0; the rest go to the stream.
+            self.on_oversize(stream, [batch[i] for i in oversize])
+            keep = [i for i in range(len(batch)) if i not in set(oversize)]
+            sent = self.append_many(stream, [batch[i] for i in keep], [part_keys[i] for i in keep])
+            for i, seq in zip(keep, sent, strict=True):
+                results[i] = seq
+            return results
+        name = self.stream_name(stream)
         start = 0
         while start < len(batch):
             end, size = start, 0
@@ -232,9 +253,11 @@ class KinesisStreams(StreamBackend):
         deadline = time.monotonic() + wait_s
         while True:
             try:
-                return ShardedConsumer(
+                consumer = ShardedConsumer(
                     api, self.leases, stream, check_group_name(group), self.owner
                 )
+                self._consumers.append(consumer)
+                return consumer
             except ConsumerBusyError:
                 if time.monotonic() >= deadline:
                     raise
@@ -381,6 +404,13 @@ class KinesisStreams(StreamBackend):
                 )
             )
         return out
+
+    def close(self) -> None:
+        """Release the leases of every consumer opened here (a clean stop: the next
+        consumer of the group need not wait for them to expire)."""
+        for consumer in self._consumers:
+            consumer.close()
+        self._consumers.clear()
 
     def trim(
         self, stream: str, *, max_age_s: float | None = None, max_bytes: int | None = None
