@@ -85,3 +85,12 @@ def test_generate_deliver_and_streams_on_kinesis(aws_endpoint: str, tmp_path: Pa
     assert listing.returncode == 0, listing.stderr
     assert "tweets" in listing.stdout and "deliver" in listing.stdout
     assert "testing-secret-never-printed" not in listing.stdout + listing.stderr
+
+
+def test_detector_refuses_kinesis_in_one_line(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    init_home(load_settings(home=home))
+    env = {**os.environ, "COURTSIDE_STREAM__BACKEND": "kinesis"}
+    done = _cli(home, env, "detect", "--once")
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "local stream log only" in done.stderr
