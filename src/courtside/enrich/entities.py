@@ -12,8 +12,8 @@ regexes that follow X's rules (twitter-text) reasonably:
   (and not the ``#️⃣`` keycap emoji), then letters, combining marks, digits and ``_`` in
   any script, with at least one letter, not followed by ``#`` or ``://``;
 * mention: ``@`` or ``＠`` not preceded by a letter, digit or ``_!#$%&*@``, then 1 to 15
-  ASCII letters, digits or ``_`` (X's usernames), not followed by more of them, ``@``
-  or ``://``;
+  ASCII letters, digits or ``_`` (X's usernames), not followed by a letter or digit of
+  any script (``@Jokić`` is no mention of ``Joki``), ``@`` or ``://``;
 * cashtag: ``$`` at the start or after a space, 1 to 6 letters with an optional
   ``.`` or ``_`` and 1 to 2 letters (``$BRK.A``), then a space, punctuation or the end;
 * URL: ``http://``, ``https://`` or ``www.`` up to the next space, without trailing
@@ -42,9 +42,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("urls", "expanded_url"),
 )
 
-_MENTION = re.compile(
-    r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,15}+)(?![A-Za-z0-9_@＠À-ÖØ-öø-ÿ]|://)"
-)
+_MENTION = re.compile(r"(?<![A-Za-z0-9_!#$%&*@＠])[@＠]([A-Za-z0-9_]{1,15}+)(?![\w@＠]|://)")
 _CASHTAG = re.compile(
     r"(?<!\S)\$([A-Za-z]{1,6}+(?:[._][A-Za-z]{1,2}+)?+)"
     r"(?=$|\s|[!\"#%&'()*+,./:;<=>?@\[\]^`{|}~-])"
