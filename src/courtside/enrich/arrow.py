@@ -11,6 +11,8 @@ entity values are read column-wise instead of building a dict per row.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from itertools import accumulate
+from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
@@ -43,13 +45,16 @@ ENRICH_SCHEMA = pa.schema(
 ENRICH_COLUMNS: tuple[str, ...] = tuple(ENRICH_SCHEMA.names)
 
 
-def _kind_values(entities: pa.StructArray, kind: str, field: str) -> list[list[Any]] | None:
-    """Per row, the values of one kind (None items kept, to be counted as bad), or None
-    when the struct has a shape this fast path does not read."""
-    kind_type = entities.type
-    index = kind_type.get_field_index(kind)
+_Kind = tuple[list[tuple[str, ...]], list[int] | None]
+
+
+def _kind_values(entities: pa.StructArray, kind: str, field: str) -> _Kind | None:
+    """Per row, the good values of one kind and (when some are null or empty) how many
+    were skipped; None when the struct has a shape this fast path does not read."""
+    rows = len(entities)
+    index = entities.type.get_field_index(kind)
     if index < 0:
-        return [[] for _ in range(len(entities))]
+        return [()] * rows, None
     lists = pc.struct_field(entities, [index])
     if not pa.types.is_list(lists.type) and not pa.types.is_large_list(lists.type):
         return None
@@ -69,44 +74,42 @@ def _kind_values(entities: pa.StructArray, kind: str, field: str) -> list[list[A
     if not (pa.types.is_string(values.type) or pa.types.is_large_string(values.type)):
         return None
     flat_values = values.to_pylist()
-    lengths = pc.list_value_length(lists).to_pylist()
-    out: list[list[Any]] = []
-    at = 0
-    for length in lengths:
-        if length is None:
-            out.append([])
-        else:
-            out.append(flat_values[at : at + length])
-            at += length
-    return out
+    lengths = pc.list_value_length(lists).fill_null(0).to_pylist()
+    ends = list(accumulate(lengths))
+    starts = [0, *ends[:-1]] if ends else []
+    per_row = [tuple(flat_values[a:b]) if a != b else () for a, b in zip(starts, ends, strict=True)]
+    if None not in flat_values and "" not in flat_values:
+        return per_row, None
+    good = [tuple(v for v in row if v) for row in per_row]
+    return good, [len(row) - len(kept) for row, kept in zip(per_row, good, strict=True)]
 
 
 def _struct_entities(column: pa.ChunkedArray, texts: list[Any]) -> list[Entities] | None:
     if not pa.types.is_struct(column.type):
         return None
     entities = column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
-    per_kind = []
+    kinds = []
     for kind, field in KINDS:
-        values = _kind_values(entities, kind, field)
-        if values is None:
+        found = _kind_values(entities, kind, field)
+        if found is None:
             return None
-        per_kind.append(values)
+        kinds.append(found)
+    (hashtags, bad_h), (mentions, bad_m), (cashtags, bad_c), (urls, bad_u) = kinds
+    bad = [0] * len(entities)
+    for counts in (bad_h, bad_m, bad_c, bad_u):
+        if counts is not None:
+            bad = [a + b for a, b in zip(bad, counts, strict=True)]
     valid = entities.is_valid().to_pylist()
     out: list[Entities] = []
     for row, present in enumerate(valid):
-        if not present:
-            text = texts[row]
+        if present:
             out.append(
-                entities_from_text(text) if isinstance(text, str) else Entities(from_text=True)
+                Entities(hashtags[row], mentions[row], cashtags[row], urls[row], False, bad[row])
             )
-            continue
-        kept: list[tuple[str, ...]] = []
-        bad = 0
-        for values in per_kind:
-            good = tuple(v for v in values[row] if v)
-            bad += len(values[row]) - len(good)
-            kept.append(good)
-        out.append(Entities(kept[0], kept[1], kept[2], kept[3], from_text=False, bad_items=bad))
+        else:
+            text = texts[row]
+            is_text = isinstance(text, str)
+            out.append(entities_from_text(text) if is_text else Entities(from_text=True))
     return out
 
 
@@ -120,14 +123,16 @@ def _row_entities(table: pa.Table, texts: list[Any]) -> list[Entities]:
     return [entities_from_object(e, t) for e, t in zip(column.to_pylist(), texts, strict=True)]
 
 
+_VALUES = attrgetter(*ENRICH_COLUMNS)
+
+
 def _output_columns(results: list[Enrichment]) -> list[pa.Array]:
-    columns = []
-    for field in ENRICH_SCHEMA:
-        values = [getattr(r, field.name) for r in results]
-        if field.type == _LIST:
-            values = [list(v) for v in values]
-        columns.append(pa.array(values, field.type))
-    return columns
+    if not results:
+        return [pa.array([], field.type) for field in ENRICH_SCHEMA]
+    columns = zip(*map(_VALUES, results), strict=True)
+    return [
+        pa.array(values, field.type) for values, field in zip(columns, ENRICH_SCHEMA, strict=True)
+    ]
 
 
 def enrich_table(table: pa.Table, enricher: Enricher) -> pa.Table:

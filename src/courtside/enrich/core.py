@@ -192,7 +192,7 @@ class Enricher:
             (the batch step); off, such posts get ``lang_source = "unknown"``.
         languages: ISO 639-1 codes the detector chooses from.
         min_relative_distance: The detector's "too close to call" margin.
-        low_accuracy: The detector's faster, trigram-only mode.
+        low_accuracy: The detector's faster trigram-only mode (see LanguageDetector).
         max_text_chars: Longer texts are ``unscored`` (``too-long``); VADER's ``but``
             rule is quadratic in the number of words.
         cache_size: Texts whose scores are kept (retweets repeat texts); 0 disables.
@@ -207,7 +207,7 @@ class Enricher:
         detect_language: bool = True,
         languages: Iterable[str] = DEFAULT_LANGUAGES,
         min_relative_distance: float = 0.1,
-        low_accuracy: bool = False,
+        low_accuracy: bool = True,
         max_text_chars: int = 4000,
         cache_size: int = 65536,
     ) -> None:

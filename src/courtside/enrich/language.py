@@ -94,8 +94,10 @@ class LanguageDetector:
         languages: ISO 639-1 codes to choose from (at least two).
         min_relative_distance: lingua's minimum distance between the best two languages'
             confidences below which it answers None (0.0 always picks one).
-        low_accuracy: lingua's low-accuracy mode (trigrams only): about 3x faster,
-            less accurate on very short texts.
+        low_accuracy: lingua's low-accuracy mode (trigrams only; the default here): it
+            loads in 0.2 s and about 60 MB instead of 5 s and 320 MB and detects about
+            3x faster; lingua says it is less accurate on texts under 120 characters,
+            but on post-like texts it was as right as the full mode in our checks.
 
     Raises:
         EnrichDependencyError: when ``lingua-language-detector`` is not installed.
@@ -107,7 +109,7 @@ class LanguageDetector:
         languages: Iterable[str] = DEFAULT_LANGUAGES,
         *,
         min_relative_distance: float = 0.1,
-        low_accuracy: bool = False,
+        low_accuracy: bool = True,
     ) -> None:
         try:
             import lingua
