@@ -8,9 +8,14 @@ import sys
 import pytest
 from corpus import vader_corpus
 from enrich_helpers import TEXTS
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from courtside.enrich.errors import EnrichDependencyError
 from courtside.enrich.vader import FastVader, load_reference_analyzer
+
+_REFERENCE = load_reference_analyzer()
+_FAST = FastVader()
 
 
 @pytest.fixture(scope="module")
@@ -64,3 +69,19 @@ def test_missing_vadersentiment_is_a_clear_error(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setitem(sys.modules, "vaderSentiment", None)
     with pytest.raises(EnrichDependencyError, match=r"courtside\[enrich\]"):
         FastVader()
+
+
+_ALPHABET = st.sampled_from(
+    list("abc XYZ!?.,'-:;()#@$")
+    + ["but", "no", "not", "least", "kind of", "very", "GOOD"]
+    + ["good", "bad", "love", "hate", "the shit", "🔥", "😂", "💘", "\u00a0", "\n", "é", "ル"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_ALPHABET, max_size=40).map("".join) | st.text(max_size=200))
+def test_scores_are_identical_on_generated_text(text: str) -> None:
+    want = _REFERENCE.polarity_scores(text)
+    got = _FAST.polarity_scores(text)
+    assert got == want
+    assert all(math.copysign(1, want[k]) == math.copysign(1, got[k]) for k in want)
