@@ -2,7 +2,7 @@
 PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-EXTRAS ?= dev,postgres,spark,flink,dashboard,aws
+EXTRAS ?= dev,postgres,spark,flink,dashboard,aws,enrich
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 demo:
-	$(MAKE) install EXTRAS=postgres,dashboard
+	$(MAKE) install EXTRAS=postgres,dashboard,enrich
 	$(BIN)/courtside demo
 
 test: $(STAMP)

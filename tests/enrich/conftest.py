@@ -1,0 +1,27 @@
+"""Enrichment fixtures: one Spark session whose Python workers can import courtside."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+# Spark starts its Python workers with $PYSPARK_PYTHON (default: python3 on PATH, which
+# has no courtside). Set at collection, before any test of the run starts a SparkContext.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
+
+@pytest.fixture(scope="session")
+def spark_session() -> Iterator[Any]:
+    """A local Spark session, or a skip with the reason (no Java, no pyspark)."""
+    from courtside.job.spark import _session, java_missing_reason
+
+    reason = java_missing_reason()
+    if reason:
+        pytest.skip(f"Spark tests skipped: {reason}")
+    session = _session("local[2]", "1g")
+    yield session
+    session.stop()
