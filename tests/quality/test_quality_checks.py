@@ -240,9 +240,9 @@ def test_cli_check_validate_history(tmp_path: Path, settings: Settings) -> None:
 @pytest.mark.spark
 @pytest.mark.slow
 def test_spark_gives_the_same_results_as_duckdb(ready: tuple[Places, Catalog]) -> None:
-    from conftest import java_available
+    import shutil
 
-    if not java_available():
+    if shutil.which("java") is None:
         pytest.skip("Java 17 is needed for Spark")
     from courtside.batch.spark_dedupe import spark_session
     from courtside.quality import SparkEngine
