@@ -17,10 +17,10 @@ the committed output proves that a completed checkpoint covers the file, and onl
   checkpointed position.
 
 The previous file is deleted once the next one is covered (a checkpoint may still hold
-the reader at the end of the previous one). Records are copied as bytes; line breaks,
-which JSON only allows as whitespace between tokens, become spaces. Empty and non-UTF-8
-records are counted here (the Java reader would alter them), everything else is judged by
-the job.
+the reader at the end of the previous one). Records are copied as bytes, one per line (a record holding line
+breaks is parsed and written as one canonical line). Empty and non-UTF-8 records, and
+multi-line ones that are not JSON, are counted here (the Java reader would alter them);
+everything else is judged by the job.
 """
 
 from __future__ import annotations
@@ -68,8 +68,11 @@ def _line(data: bytes) -> bytes | RecordError:
         data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return RecordError("NotUtf8", f"record is not UTF-8: {exc.reason}")
-    if b"\n" in data or b"\r" in data:
-        data = data.replace(b"\r", b" ").replace(b"\n", b" ")
+    if b"\n" in data or b"\r" in data:  # rare: one canonical line, or the parse error
+        try:
+            data = orjson.dumps(orjson.loads(data))
+        except orjson.JSONDecodeError as exc:
+            return RecordError("NotJson", f"record is not JSON: {exc}")
     if data.startswith(_MARK):
         return RecordError("NotJson", "record is not JSON: starts with a control character")
     return data + b"\n"
@@ -133,10 +136,11 @@ class StreamExporter:
                 path.unlink(missing_ok=True)
             self._scan(lane)
 
-    def bootstrap(self) -> set[str]:
+    def bootstrap(self, *, commit: bool = True) -> set[str]:
         """For a fresh job: the control table's allowed teams when the first pending tweet
         was appended (read from the whole control stream). Control records up to that
-        point are in this state, so they are committed and not exported."""
+        point are in this state, so they are not exported (and, with ``commit``, are
+        committed)."""
         first = self.backend.read(TWEETS, self.committed(TWEETS), 1)
         first_ts = first[0].ts_ms if first else None
         lane = self.lanes[CONTROL]
@@ -162,7 +166,8 @@ class StreamExporter:
                 else:
                     allowed.discard(change.team)
         if after > lane.exported:
-            lane.consumer.commit(after)
+            if commit:
+                lane.consumer.commit(after)
             lane.exported = after
         return allowed
 
