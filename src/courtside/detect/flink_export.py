@@ -17,10 +17,10 @@ the committed output proves that a completed checkpoint covers the file, and onl
   checkpointed position.
 
 The previous file is deleted once the next one is covered (a checkpoint may still hold
-the reader at the end of the previous one). Records are copied as bytes, one per line (a record holding line
-breaks is parsed and written as one canonical line). Empty and non-UTF-8 records, and
-multi-line ones that are not JSON, are counted here (the Java reader would alter them);
-everything else is judged by the job.
+the reader at the end of the previous one). Records are copied as bytes, one per line (a
+record holding line breaks is parsed and written as one canonical line). Empty and
+non-UTF-8 records, and multi-line ones that are not JSON, are counted here (the Java
+reader would alter them); everything else is judged by the job.
 """
 
 from __future__ import annotations
@@ -165,10 +165,9 @@ class StreamExporter:
                     allowed.add(change.team)
                 else:
                     allowed.discard(change.team)
-        if after > lane.exported:
-            if commit:
-                lane.consumer.commit(after)
-            lane.exported = after
+        if commit:
+            lane.consumer.commit(after)  # no-op when already committed further
+        lane.exported = max(lane.exported, after)
         return allowed
 
     def outstanding(self, stream: str) -> bool:

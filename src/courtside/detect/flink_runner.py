@@ -91,6 +91,7 @@ class _Job:
         self.job_id = ""
         self.rest: FlinkRest | None = None
         self.result: Any = None  # the JobClient's execution-result future
+        self.cleaned = False
 
     def prepare(self, from_savepoint: Path | None) -> tuple[Path | None, list[str]]:
         """Publish what a previous run left, choose where to resume, build the inputs."""
@@ -147,6 +148,13 @@ class _Job:
         completed = (info.get("latest") or {}).get("completed") or {}
         self.checkpoint = int(completed.get("id", self.checkpoint))
         self.report.checkpoints = int(info.get("counts", {}).get("completed", 0))
+        if self.report.checkpoints and not self.cleaned and self.paths.checkpoints.exists():
+            # This job has a checkpoint of its own (a full one, restores do not claim the
+            # old files): the checkpoints of earlier jobs are no longer needed.
+            for old in self.paths.checkpoints.iterdir():
+                if old.is_dir() and old.name != self.job_id:
+                    shutil.rmtree(old, ignore_errors=True)
+            self.cleaned = True
 
     def step(self, targets: dict[str, int] | None) -> bool:
         """Publish, sweep, export; True when ``targets`` (once mode) are covered."""
@@ -162,6 +170,7 @@ class _Job:
         """Stop the job (``drain``, ``savepoint`` or ``cancel``) and publish its last output."""
         assert self.rest is not None
         rest, paths = self.rest, self.paths
+        self.poll_job()
         if how == "cancel":
             rest.cancel(self.job_id)
         else:
