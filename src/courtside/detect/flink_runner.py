@@ -67,6 +67,27 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+class _Background(threading.Thread):
+    """Runs one function in a thread; :meth:`result` joins and re-raises its error."""
+
+    def __init__(self, func: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.func = func
+        self.error: BaseException | None = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self.func()
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller in result()
+            self.error = exc
+
+    def result(self) -> None:
+        self.join()
+        if self.error is not None:
+            raise self.error
+
+
 class _Job:
     """One run: the exporter, the publisher, the REST client and the state files."""
 
@@ -156,12 +177,20 @@ class _Job:
                     shutil.rmtree(old, ignore_errors=True)
             self.cleaned = True
 
+    def export(self, targets: dict[str, int] | None) -> None:
+        """Write the next input file of each stream (when none is outstanding)."""
+        for stream in (CONTROL, TWEETS):
+            self.exporter.export(stream, None if targets is None else targets[stream])
+
+    def export_while(self, targets: dict[str, int] | None) -> _Background:
+        """The first export, in a thread while the JVM and the job start."""
+        return _Background(lambda: self.export(targets))
+
     def step(self, targets: dict[str, int] | None) -> bool:
         """Publish, sweep, export; True when ``targets`` (once mode) are covered."""
         self.publisher.poll(self.checkpoint)
         self.publisher.sweep(self.checkpoint, self.doc.get("keep", []))
-        for stream in (CONTROL, TWEETS):
-            self.exporter.export(stream, None if targets is None else targets[stream])
+        self.export(targets)
         return targets is not None and all(
             self.exporter.committed(s) >= seq for s, seq in targets.items()
         )
@@ -250,8 +279,11 @@ def run_flink(
     backend = open_stream(settings)
     job = _Job(settings, report, backend, on_alert=on_alert)
     cfg = settings.detect
+    first_export: _Background | None = None
     try:
         restore, initial = job.prepare(restore_arg)
+        targets = {s: backend.last_seq(s) for s in (TWEETS, CONTROL)} if once else None
+        first_export = job.export_while(targets)
         port = cfg.flink_rest_port or free_port()
         interval_s = min(cfg.flink_checkpoint_interval_s, 1.0) if once else None
         conf = flink_config(
@@ -268,7 +300,6 @@ def run_flink(
             env, str(inputs[0]), str(inputs[1]), cfg, table.to_csv_text(), initial, _MONITOR_MS
         )
         flink_job.output_sink(stream, job.paths.output.resolve().as_uri())
-        targets = {s: backend.last_seq(s) for s in (TWEETS, CONTROL)} if once else None
         job.save_state("starting", started_at=_now(), rest_url=f"http://127.0.0.1:{port}")
         client = env.execute_async(f"courtside-detect-{cfg.group}")
         job.job_id = str(client.get_job_id())
@@ -282,6 +313,7 @@ def run_flink(
             checkpoints_dir=str(job.paths.checkpoints),
         )
         log.info("Flink job %s running; web UI http://127.0.0.1:%d", job.job_id, port)
+        first_export.result()
         started = time.monotonic()
         how = "cancel"
         while True:
@@ -305,6 +337,8 @@ def run_flink(
         job.save_state("failed")
         raise
     finally:
+        if first_export is not None:
+            first_export.join()  # it uses the backend closed below
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         report.tweets_seq = job.exporter.committed(TWEETS)
