@@ -3,9 +3,13 @@ marks, the publisher's exactly-once publishing, restore points and settings."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
+import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -257,3 +261,27 @@ def test_detect_refuses_flink_options_that_do_not_apply(
     assert proc.returncode == 1
     assert message in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
+
+
+@pytest.mark.skipif(
+    shutil.which("java") is None or importlib.util.find_spec("pyflink") is None,
+    reason="needs Java 17 and apache-flink",
+)
+def test_detect_flink_stops_with_one_line_before_starting_flink(home: Path) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = os.environ | {"COURTSIDE_DETECT__FLINK_REST_PORT": str(port)}
+        cmd = [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
+        args = [*cmd, "detect", "--engine", "flink", "--once"]
+        proc = subprocess.run(args, env=env, capture_output=True, timeout=120)
+    assert proc.returncode == 1
+    assert f"127.0.0.1:{port} is in use" in proc.stderr.decode()
+    missing = run_cli(home, "detect", "--engine", "flink", "--from-savepoint", "/nope", ok=False)
+    assert missing.returncode == 1
+    assert "is not a Flink savepoint or checkpoint folder" in missing.stderr.decode()
+    for done in (proc, missing):
+        assert "Traceback" not in done.stderr.decode()
+    state = json.loads((home / "state" / "flink.json").read_text())
+    assert state["status"] == "failed"

@@ -30,6 +30,7 @@ import logging
 import os
 import shutil
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +53,7 @@ from courtside.detect.flink_export import CONTROL, TWEETS, StreamExporter
 from courtside.detect.flink_publish import OutputPublisher
 from courtside.detect.flink_rest import FlinkJobError, FlinkRest, FlinkUnreachableError
 from courtside.detect.report import DetectReport
+from courtside.errors import ConfigError
 from courtside.home import open_stream
 from courtside.reference.players import PlayersTable, load_players
 
@@ -65,6 +67,31 @@ _LOOP_S = 0.2
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _root_cause(exc: Any) -> str:
+    """The innermost Java exception of a py4j error, as one short line."""
+    cause = exc.java_exception
+    while cause.getCause() is not None:
+        cause = cause.getCause()
+    return str(cause.toString()).splitlines()[0][:300]
+
+
+def _rest_port(cfg: Any) -> int:
+    """The configured REST port, checked free, or any free port for 0."""
+    if not cfg.flink_rest_port:
+        return free_port()
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", cfg.flink_rest_port))
+        except OSError:
+            raise ConfigError(
+                f"[detect] flink_rest_port: 127.0.0.1:{cfg.flink_rest_port} is in use (another "
+                "Flink job?); choose another port, or 0 for any free one",
+                key="detect.flink_rest_port",
+            ) from None
+    return int(cfg.flink_rest_port)
 
 
 class _Background(threading.Thread):
@@ -143,12 +170,13 @@ class _Job:
                 return False
             self.result.result()
         except Py4JJavaError as exc:
-            cause = exc.java_exception
-            while cause.getCause() is not None:
-                cause = cause.getCause()
-            if "JobCancellationException" in cause.getClass().getName():
+            cause = _root_cause(exc)
+            if "JobCancellationException" in cause:
                 return True
-            raise FlinkJobError(f"the Flink job failed: {str(cause.toString())[:300]}") from None
+            hint = ""
+            if self.state.get("restored_from"):
+                hint = f" (restored from {self.state['restored_from']}; delete it to start afresh)"
+            raise FlinkJobError(f"the Flink job failed: {cause}{hint}") from None
         except Py4JError:
             raise FlinkJobError(
                 "the Flink mini-cluster's JVM is gone; the next run resumes from the last "
@@ -261,6 +289,8 @@ def run_flink(
     Raises:
         FlinkJobError: the job failed, or its mini-cluster vanished.
     """
+    from py4j.protocol import Py4JJavaError
+
     from courtside.detect import flink_job  # PyFlink is heavy: import on use
 
     restore_arg = valid_restore_path(str(from_savepoint)) if from_savepoint else None
@@ -284,7 +314,8 @@ def run_flink(
         restore, initial = job.prepare(restore_arg)
         targets = {s: backend.last_seq(s) for s in (TWEETS, CONTROL)} if once else None
         first_export = job.export_while(targets)
-        port = cfg.flink_rest_port or free_port()
+        port = _rest_port(cfg)
+        os.environ.setdefault("FLINK_LOG_DIR", str(job.paths.state_dir / "flink" / "log"))
         interval_s = min(cfg.flink_checkpoint_interval_s, 1.0) if once else None
         conf = flink_config(
             cfg,
@@ -301,7 +332,10 @@ def run_flink(
         )
         flink_job.output_sink(stream, job.paths.output.resolve().as_uri())
         job.save_state("starting", started_at=_now(), rest_url=f"http://127.0.0.1:{port}")
-        client = env.execute_async(f"courtside-detect-{cfg.group}")
+        try:
+            client = env.execute_async(f"courtside-detect-{cfg.group}")
+        except Py4JJavaError as exc:
+            raise FlinkJobError(f"the Flink job did not start: {_root_cause(exc)}") from None
         job.job_id = str(client.get_job_id())
         job.result = client.get_job_execution_result()
         job.rest = FlinkRest(f"http://127.0.0.1:{port}")
