@@ -123,13 +123,14 @@ def get_json(url: str) -> Any:
 class Detector:
     """``courtside detect --engine flink`` as a child process in its own session."""
 
-    def __init__(self, settings: Settings, *args: str, rest_port: int | None = None) -> None:
+    def __init__(self, settings: Settings, *args: str, state_backend: str = "hashmap") -> None:
         self.settings = settings
-        self.rest_port = rest_port or free_port()
+        self.rest_port = free_port()
         env = dict(
             os.environ,
             COURTSIDE_DETECT__FLINK_REST_PORT=str(self.rest_port),
             COURTSIDE_DETECT__FLINK_CHECKPOINT_INTERVAL_S="1",
+            COURTSIDE_DETECT__FLINK_STATE_BACKEND=state_backend,
         )
         cmd = [sys.executable, "-c", "from courtside.cli import main; main()"]
         cmd += ["--home", str(settings.home), "detect", "--engine", "flink", *args]

@@ -277,11 +277,20 @@ def test_detect_flink_stops_with_one_line_before_starting_flink(home: Path) -> N
         args = [*cmd, "detect", "--engine", "flink", "--once"]
         proc = subprocess.run(args, env=env, capture_output=True, timeout=120)
     assert proc.returncode == 1
-    assert f"127.0.0.1:{port} is in use" in proc.stderr.decode()
+    assert f"127.0.0.1:{port} is in use" in " ".join(proc.stderr.decode().split())
     missing = run_cli(home, "detect", "--engine", "flink", "--from-savepoint", "/nope", ok=False)
     assert missing.returncode == 1
-    assert "is not a Flink savepoint or checkpoint folder" in missing.stderr.decode()
+    said = " ".join(missing.stderr.decode().split())
+    assert "is not a Flink savepoint or checkpoint folder" in said
     for done in (proc, missing):
         assert "Traceback" not in done.stderr.decode()
     state = json.loads((home / "state" / "flink.json").read_text())
     assert state["status"] == "failed"
+    # A RocksDB checkpoint cannot be restored into the heap backend: said before the JVM.
+    paths = FlinkPaths.of(load_settings(home=home))
+    _checkpoint(paths.checkpoints, "job1", 4)
+    paths.job_file.write_text('{"initial_allowed": [], "state_backend": "rocksdb"}')
+    proc = run_cli(home, "detect", "--engine", "flink", "--once", ok=False)
+    assert proc.returncode == 1
+    said = " ".join(proc.stderr.decode().split())  # the console wraps long lines
+    assert "holds rocksdb state but [detect] flink_state_backend is hashmap" in said

@@ -1,5 +1,6 @@
-"""The Flink detector in follow mode: its web UI names every operator, and a kill -9
-mid-stream followed by a restart from the checkpoint neither loses nor repeats an alert."""
+"""The Flink detector in follow mode (RocksDB state backend): its web UI names every
+operator, and a kill -9 mid-stream followed by a restart from the checkpoint neither loses
+nor repeats an alert."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ def test_kill_9_mid_stream_then_restart_from_the_checkpoint(tmp_path: Path) -> N
     settings = make_home(tmp_path, "flink", control, [])
     cut1, cut2 = len(tweets) // 3, 2 * len(tweets) // 3
 
-    detector = Detector(settings)
+    detector = Detector(settings, state_backend="rocksdb")
     job_id = detector.running_job()
     append(settings, "tweets", tweets[:cut1])
     wait_until(lambda: committed(settings) >= cut1, "a checkpoint covering the first part")
@@ -65,14 +66,15 @@ def test_kill_9_mid_stream_then_restart_from_the_checkpoint(tmp_path: Path) -> N
     detector.kill_9()  # the JVM first, then the detector: the second part is mid-stream
     assert cut1 <= committed(settings) < len(tweets)
 
-    restarted = Detector(settings)
+    restarted = Detector(settings, state_backend="rocksdb")
     restarted.running_job()
     assert "/chk-" in str(flink_state(settings)["restored_from"])
     append(settings, "tweets", tweets[cut2:])
     wait_until(lambda: committed(settings) >= len(tweets), "a checkpoint covering everything")
     assert restarted.stop() == 0, restarted.output()
 
-    drain = Detector(settings, "--once")  # resumes from the checkpoint, fires what is open
+    # --once resumes from the checkpoint (same state backend) and fires what is open.
+    drain = Detector(settings, "--once", state_backend="rocksdb")
     assert drain.proc.wait(300) == 0, drain.output()
 
     got = alerts_of(settings)

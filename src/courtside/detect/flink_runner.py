@@ -146,13 +146,23 @@ class _Job:
         self.publisher.poll()
         last = self.doc.get("savepoint")
         restore = from_savepoint or restore_point(self.paths, Path(last) if last else None)
+        backend = self.cfg.flink_state_backend
         if restore is None:
             self.exporter.reset()
             self.publisher.reset()
             self.doc = {"initial_allowed": sorted(self.exporter.bootstrap())}
         else:
+            written = self.doc.get("state_backend")
+            if restore.name.startswith("chk-") and written not in (None, backend):
+                raise ConfigError(
+                    f"checkpoint {restore} holds {written} state but [detect] "
+                    f"flink_state_backend is {backend}: a checkpoint only restores into its "
+                    "own state backend (stop with --stop-with-savepoint to switch)",
+                    key="detect.flink_state_backend",
+                )
             self.publisher.adopt_tombstones(-1)
             log.info("resuming the Flink job from %s", restore)
+        self.doc["state_backend"] = backend
         write_json(self.paths.job_file, self.doc)
         return restore, list(self.doc.get("initial_allowed", []))
 
@@ -223,21 +233,33 @@ class _Job:
             self.exporter.committed(s) >= seq for s, seq in targets.items()
         )
 
+    def _stop(self, how: str) -> None:
+        assert self.rest is not None
+        if how == "cancel":
+            self.rest.cancel(self.job_id)
+            return
+        target = self.paths.work / "drain" if how == "drain" else self.paths.savepoints
+        location = self.rest.stop_with_savepoint(
+            self.job_id, target.resolve().as_uri(), drain=how == "drain"
+        )
+        if how == "savepoint":
+            self.doc["savepoint"] = location.removeprefix("file:")
+            log.warning("stopped with savepoint %s", self.doc["savepoint"])
+
     def finish(self, how: str) -> None:
         """Stop the job (``drain``, ``savepoint`` or ``cancel``) and publish its last output."""
         assert self.rest is not None
-        rest, paths = self.rest, self.paths
-        self.poll_job()
-        if how == "cancel":
-            rest.cancel(self.job_id)
-        else:
-            target = paths.work / "drain" if how == "drain" else paths.savepoints
-            location = rest.stop_with_savepoint(
-                self.job_id, target.resolve().as_uri(), drain=how == "drain"
-            )
-            if how == "savepoint":
-                self.doc["savepoint"] = location.removeprefix("file:")
-                log.warning("stopped with savepoint %s", self.doc["savepoint"])
+        paths = self.paths
+        try:
+            self.poll_job()
+            self._stop(how)
+        except FlinkUnreachableError:
+            # The mini-cluster stops with its job: report the job's own failure, if any.
+            deadline = time.monotonic() + 10
+            while not self.ended():  # raises when the job failed
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
         deadline = time.monotonic() + 120
         while not self.ended():
             if time.monotonic() > deadline:
