@@ -132,6 +132,8 @@ class Detector:
             COURTSIDE_DETECT__FLINK_CHECKPOINT_INTERVAL_S="1",
             COURTSIDE_DETECT__FLINK_STATE_BACKEND=state_backend,
         )
+        env.pop("PYFLINK_GATEWAY_DISABLED", None)  # see flink_job.make_env
+        env.pop("FLINK_LOG_DIR", None)  # a run in this process set it to its own home
         cmd = [sys.executable, "-c", "from courtside.cli import main; main()"]
         cmd += ["--home", str(settings.home), "detect", "--engine", "flink", *args]
         self.log = settings.home / f"detector-{time.time_ns()}.log"

@@ -51,6 +51,7 @@ def test_flink_job_emits_the_same_alerts_as_the_embedded_engine(tmp_path: Path) 
     assert flink.skipped_by_reason == embedded.skipped_by_reason
     assert flink.unknown_destinations == embedded.unknown_destinations
     assert flink.allowed_skipped == embedded.allowed_skipped >= 3 * 3
+    assert flink.control_events == embedded.control_events == 1
     for code in ("EmptyRecord", "NotUtf8", "NotObject", "NotJson", "ControlMissingTeam"):
         assert flink.errors_by_code[code] >= 1, code
     assert flink.skipped_by_reason["UnknownAuthor"] > 100

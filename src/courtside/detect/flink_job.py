@@ -60,6 +60,7 @@ from pyflink.datastream.window import Time, TumblingEventTimeWindows
 from pyflink.java_gateway import get_gateway
 
 from courtside.detect.config import DetectSettings
+from courtside.detect.flink_env import python_path
 from courtside.detect.flink_functions import (
     CONTROL_STATE,
     ITEM_TYPE,
@@ -103,11 +104,20 @@ OPERATORS = {
 
 def make_env(parallelism: int = 1, config: dict[str, str] | None = None) -> Env:
     """A streaming environment (a local mini-cluster unless run by ``flink run``) whose
-    Python functions use this interpreter; ``config`` adds Flink options."""
+    Python functions run in thread mode with this interpreter's packages; ``config``
+    adds or overrides Flink options.
+
+    (In process mode a local job runs its Python functions in this very process and
+    leaves ``PYFLINK_GATEWAY_DISABLED`` set in its environment, which stops any later
+    PyFlink client started from it.)"""
     conf = Configuration()
-    conf.set_string("python.executable", sys.executable)
-    conf.set_string("python.client.executable", sys.executable)
-    for key, value in (config or {}).items():
+    defaults = {
+        "python.executable": sys.executable,
+        "python.client.executable": sys.executable,
+        "python.execution-mode": "thread",
+        "python.pythonpath": python_path(),
+    }
+    for key, value in (defaults | (config or {})).items():
         conf.set_string(key, value)
     env = Env.get_execution_environment(conf)
     env.set_runtime_mode(RuntimeExecutionMode.STREAMING)
