@@ -73,6 +73,21 @@ def open_stream(settings: Settings) -> StreamBackend:
     return LocalStream(settings.stream_path, settings.stream)
 
 
+def require_local_stream(settings: Settings, who: str) -> None:
+    """Refuse a sharded stream backend for a stage whose checkpoints hold global stream
+    positions (seek, read-after), which Kinesis does not have.
+
+    Raises:
+        ConfigError: naming the stage and the backend.
+    """
+    if settings.stream.backend != "local":
+        raise ConfigError(
+            f"{who} reads the local stream log only, not [stream] backend = "
+            f"{settings.stream.backend!r} (planned)",
+            key="stream.backend",
+        )
+
+
 def divert_oversize(lake: Lake, stream: str, records: list[bytes]) -> None:
     """Write records too large for the stream service to the lake's error zone, in the
     delivery error shape (code ``RecordTooLarge``), durably, before the rest is sent."""

@@ -1,26 +1,23 @@
-"""The PyFlink job: same alerts as the embedded engine; late side output on paced input.
+"""The PyFlink job: same alerts and counts as the embedded engine on in-order input with
+bad records; late side output on paced input.
 
-Each test starts a Flink mini-cluster (~20-30 s of CPU), so there are only two.
+Each test starts a Flink mini-cluster (~20-30 s of CPU), so there are only a few.
 """
 
 from __future__ import annotations
 
 import shutil
-import time
 from collections import Counter
-from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 import pytest
-from detect_helpers import MINUTE, T0, append, core, lake_docs, roster, tweet
+from detect_helpers import MINUTE, T0, alerts_on, core, lake_docs, roster, tweet
+from flink_helpers import flink_inputs, make_home
 
-from courtside.config import Settings, load_settings
 from courtside.detect.embedded import EmbeddedDetector
-from courtside.generate import GeneratorConfig, generate
-from courtside.home import init_home
+from courtside.home import open_stream
 from courtside.lake.layout import write_atomic
-from courtside.reference.control import change_event
 
 pytestmark = [
     pytest.mark.flink,
@@ -30,65 +27,47 @@ pytestmark = [
 pytest.importorskip("pyflink", reason="apache-flink (PyFlink) is not installed")
 
 
-def _inputs() -> tuple[list[bytes], list[bytes]]:
-    cfg = GeneratorConfig(
-        count=4_000,
-        tampering=15,
-        span_s=1_500,
-        out_of_order_rate=0.3,
-        malformed_rate=0.01,
-        start=datetime(2020, 3, 1, tzinfo=UTC),
-    )
-    tweets = list(generate(cfg, roster()))
-    # Team C is allowed from the start: its bursts must not alert in either engine. Record
-    # i of the generator is at about i * 375 ms, so minute w is near index w * 160.
-    for w in (17, 9, 3):
-        burst = [tweet(f"c{k}", ["Anna Alpha"], T0 + w * MINUTE + 500 * k) for k in range(3)]
-        tweets[w * 160 : w * 160] = burst
-    control = [
-        orjson.dumps(change_event("INSERT", "Team C", True, None)),
-        orjson.dumps({"eventName": "INSERT", "dynamodb": {"NewImage": {"control": {}}}}),
-    ]
-    return tweets, control
-
-
-def _home(root: Path, name: str, tweets: list[bytes], control: list[bytes]) -> Settings:
-    settings = load_settings(home=root / name)
-    init_home(settings)
-    append(settings, "control", control)
-    time.sleep(0.01)  # control strictly before the tweets
-    append(settings, "tweets", tweets)
-    return settings
-
-
 def test_flink_job_emits_the_same_alerts_as_the_embedded_engine(tmp_path: Path) -> None:
     from courtside.detect.flink_runner import run_flink
 
-    tweets, control = _inputs()
-    embedded_home = _home(tmp_path, "embedded", tweets, control)
-    flink_home = _home(tmp_path, "flink", tweets, control)
+    tweets, control = flink_inputs()
+    embedded_home = make_home(tmp_path, "embedded", control, tweets)
+    flink_home = make_home(tmp_path, "flink", control, tweets)
 
     embedded = EmbeddedDetector(embedded_home, players=roster()).run(once=True)
     flink = run_flink(flink_home, players=roster())
 
     assert embedded.late == 0, "precondition: out of order only within the bound"
-    from detect_helpers import alerts_on
-
     want = alerts_on(embedded_home)
     got = alerts_on(flink_home)
     assert len(want) >= 6  # scenarios of Team C do not count
     assert sorted(core(a) for a in got) == sorted(core(a) for a in want)
     assert all(a["team"] != "Team C" for a in want)
+    assert all(a["detector"] == "flink" for a in got)
     assert flink.evaluated == embedded.evaluated
     assert flink.late == 0
-    bad = embedded.errors_by_code | embedded.skipped_by_reason
-    assert flink.errors_by_code | flink.skipped_by_reason == bad
-    assert bad["ControlMissingTeam"] == 1
+    # Malformed records and unknown players: counted the same way, the job never failed.
+    assert flink.errors_by_code == embedded.errors_by_code
+    assert flink.skipped_by_reason == embedded.skipped_by_reason
+    assert flink.unknown_destinations == embedded.unknown_destinations
+    assert flink.allowed_skipped == embedded.allowed_skipped >= 3 * 3
+    assert flink.control_events == embedded.control_events == 1
+    for code in ("EmptyRecord", "NotUtf8", "NotObject", "NotJson", "ControlMissingTeam"):
+        assert flink.errors_by_code[code] >= 1, code
+    assert flink.skipped_by_reason["UnknownAuthor"] > 100
     for zone in ("flink-all-tweets",):
         assert Counter(map(orjson.dumps, lake_docs(flink_home.lake, zone))) == Counter(
             map(orjson.dumps, lake_docs(embedded_home.lake, zone))
         )
+    assert flink.tweets == embedded.tweets == len(tweets)
     assert flink.tweets_seq == len(tweets)
+    with open_stream(flink_home) as backend:  # positions committed, nothing left behind
+        assert backend.committed("tweets", "detect-flink") == len(tweets)
+        assert backend.committed("control", "detect-flink") == len(control)
+    # A drained run leaves no state: the next run starts afresh and finds nothing to do.
+    again = run_flink(flink_home, players=roster())
+    assert (again.tweets, again.alerts, again.updates) == (0, 0, 0)
+    assert len(alerts_on(flink_home)) == len(got)
 
 
 @pytest.mark.timeout(300)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
 import shutil
+import sys
 from enum import StrEnum
 from typing import Annotated
 
@@ -16,6 +18,7 @@ from courtside.cli._common import (
     stream_backlog,
     with_options,
 )
+from courtside.config import Settings
 from courtside.errors import ConfigError
 
 
@@ -57,13 +60,48 @@ def detect(
         float | None, typer.Option(help="Embedded: longest time between checkpoints (s).")
     ] = None,
     parallelism: Annotated[int, typer.Option(min=1, help="Flink: job parallelism.")] = 1,
+    stop_with_savepoint: Annotated[
+        bool,
+        typer.Option(
+            "--stop-with-savepoint",
+            help="Flink, following: Ctrl-C/SIGTERM stop the job with a savepoint (the next "
+            "run resumes from it) instead of cancelling it.",
+        ),
+    ] = False,
+    from_savepoint: Annotated[
+        str | None,
+        typer.Option(
+            help="Flink: resume from this savepoint or retained checkpoint folder (default: "
+            "the newest checkpoint or the savepoint of the last stop)."
+        ),
+    ] = None,
+    print_job: Annotated[
+        bool,
+        typer.Option(
+            "--print-job",
+            help="Flink: export the pending records and print the 'flink run' command that "
+            "runs the same job on a Flink cluster, then exit.",
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Watch the tweets stream for tampering: alerts to the alerts stream, late events and
     evaluated tweets to the lake (flink-late-events/, flink-all-tweets/).
 
     Without --once it follows the streams until Ctrl-C or SIGTERM (checkpointing first).
+    The flink engine serves Flink's web UI on 127.0.0.1 ([detect] flink_rest_port; the
+    address is in state/flink.json) and resumes from its last checkpoint.
     """
+    flink_only = {
+        "--stop-with-savepoint": stop_with_savepoint,
+        "--from-savepoint": from_savepoint is not None,
+        "--print-job": print_job,
+    }
+    for flag, given in flink_only.items():
+        if given and engine is not Engine.flink:
+            raise ConfigError(f"{flag} needs --engine flink")
+    if stop_with_savepoint and once:
+        raise ConfigError("--stop-with-savepoint stops a following job; --once drains instead")
     cfg = with_options(
         settings(ctx),
         "detect",
@@ -78,18 +116,26 @@ def detect(
             "checkpoint_interval_s": checkpoint_interval_s,
         },
     )
+    savepoint = None
     if engine is Engine.flink:
+        _check_flink()
+        if print_job:
+            _print_job(cfg, parallelism, as_json)
+            return
+        from courtside.detect.flink_env import FlinkPaths, read_json, valid_restore_path
         from courtside.detect.flink_runner import run_flink
 
-        try:
-            import pyflink  # noqa: F401
-        except ImportError:
-            raise ConfigError(
-                "the flink engine needs PyFlink: pip install 'courtside[flink]' (and Java 17)"
-            ) from None
-        if shutil.which("java") is None:
-            raise ConfigError("the flink engine needs Java 17: no 'java' on PATH")
-        report = run_flink(cfg, once=once, parallelism=parallelism)
+        restore = valid_restore_path(from_savepoint) if from_savepoint else None
+        report = run_flink(
+            cfg,
+            once=once,
+            parallelism=parallelism,
+            from_savepoint=restore,
+            stop_with_savepoint=stop_with_savepoint,
+            handle_signals=True,
+        )
+        if stop_with_savepoint:
+            savepoint = (read_json(FlinkPaths.of(cfg).state_file) or {}).get("savepoint")
     else:
         from courtside.detect.embedded import run_embedded
 
@@ -104,7 +150,7 @@ def detect(
                 on_progress=lambda n: progress.advance(task, n),
             )
     if as_json:
-        print_json(report.as_dict())
+        print_json(report.as_dict() | ({"savepoint": savepoint} if savepoint else {}))
         return
     console.print(
         f"{report.engine}: {report.tweets} tweets, {report.evaluated} evaluated, "
@@ -116,6 +162,29 @@ def detect(
     )
     for code, n in sorted((report.skipped_by_reason | report.errors_by_code).items()):
         console.print(f"  {code}: {n}", highlight=False)
+    if savepoint:
+        console.print(f"savepoint: {savepoint}", highlight=False)
+
+
+def _check_flink() -> None:
+    try:
+        import pyflink  # noqa: F401
+    except ImportError:
+        raise ConfigError(
+            "the flink engine needs PyFlink: pip install 'courtside[flink]' (and Java 17)"
+        ) from None
+    if shutil.which("java") is None:
+        raise ConfigError("the flink engine needs Java 17: no 'java' on PATH")
+
+
+def _print_job(cfg: Settings, parallelism: int, as_json: bool) -> None:
+    from courtside.detect.flink_submit import prepare_cluster_job
+
+    job = prepare_cluster_job(cfg, parallelism=parallelism)
+    if as_json:
+        print_json({"command": job.command, "out": str(job.out), "report": job.report.as_dict()})
+        return
+    sys.stdout.write(shlex.join(job.command) + "\n")
 
 
 def register(app: typer.Typer) -> None:

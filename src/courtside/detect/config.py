@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field
 
 from courtside._model import Section
@@ -22,6 +24,14 @@ class DetectSettings(Section):
         checkpoint_interval_s: Longest wall-clock time between two checkpoints.
         checkpoint_records: Most input records between two checkpoints.
         poll_records: Records read from a stream per poll.
+        flink_execution_mode: Where the Flink job's Python functions run: ``thread``
+            (inside the JVM, through pemja: fast) or ``process`` (separate workers).
+        flink_checkpoint_interval_s: Checkpoint interval of the Flink job; its output and
+            the consumer group's commit follow completed checkpoints.
+        flink_state_backend: State backend of the Flink job: ``hashmap`` (on the heap)
+            or ``rocksdb`` (on disk, for state larger than memory).
+        flink_rest_port: Port of the Flink REST API and web UI on 127.0.0.1 while the
+            job runs (0: any free port); the address is written to ``state/flink.json``.
     """
 
     window_s: float = Field(default=60.0, ge=0.001, le=7 * 86400)
@@ -33,6 +43,10 @@ class DetectSettings(Section):
     checkpoint_interval_s: float = Field(default=2.0, gt=0, le=3600)
     checkpoint_records: int = Field(default=50_000, ge=1, le=10_000_000)
     poll_records: int = Field(default=5000, ge=1, le=100_000)
+    flink_execution_mode: Literal["thread", "process"] = "thread"
+    flink_checkpoint_interval_s: float = Field(default=5.0, ge=0.1, le=3600)
+    flink_state_backend: Literal["hashmap", "rocksdb"] = "hashmap"
+    flink_rest_port: int = Field(default=8081, ge=0, le=65535)
 
     @property
     def window_ms(self) -> int:

@@ -69,8 +69,8 @@ from courtside.detect.sideoutputs import (
     SideOutputWriter,
     error_doc,
 )
-from courtside.errors import ConfigError, RecordError
-from courtside.home import open_stream
+from courtside.errors import RecordError
+from courtside.home import open_stream, require_local_stream
 from courtside.records import describe_exception, iso_utc, loads
 from courtside.reference.players import PlayersTable, load_players
 from courtside.stream.base import Record
@@ -105,14 +105,7 @@ class EmbeddedDetector:
         self.players = players if players is not None else load_players(settings.home)
         self.lookup = PlayerLookup(self.players)
         self.clock = clock
-        if settings.stream.backend != "local":
-            # Its checkpoints hold global stream positions (seek, read-after), which a
-            # sharded stream does not have: refuse rather than risk double counting.
-            raise ConfigError(
-                f"the embedded detector reads the local stream log only, not "
-                f"[stream] backend = {settings.stream.backend!r} (planned)",
-                key="stream.backend",
-            )
+        require_local_stream(settings, "the embedded detector")
         self.backend = open_stream(settings)
         self.tweets = self.backend.consumer(TWEETS, cfg.group)
         self.control = self.backend.consumer(CONTROL, cfg.group)

@@ -1,17 +1,18 @@
 """Entry point to run the detector job on a Flink cluster (``flink run -py``).
 
-The local runner (:mod:`courtside.detect.flink_runner`) collects the job's output into
-the courtside home. On a cluster the job reads JSON-lines inputs from any Flink file
-system (local, S3, HDFS) and writes each output as JSON lines with a ``FileSink``, which
-commits files on checkpoints (exactly once)::
+The same job as the local runner (:func:`courtside.detect.flink_job.file_job`): inputs
+are two folders of JSON-lines files on any Flink file system (local, S3, HDFS), read once
+or, with ``--monitor-ms``, continuously; the output is one folder of ``"<tag>\\t<json>"``
+lines (tags ``alert``, ``late``, ``all``, ``error``, ``mark``, ``counts``) written by a
+``FileSink`` that commits part files with checkpoints. ``courtside detect --engine flink
+--print-job`` exports the streams of a home and prints the whole command, e.g.::
 
-    flink run -py src/courtside/detect/flink_main.py -pyexec /path/to/venv/bin/python \\
-        -- --tweets s3://bucket/tweets/ --control s3://bucket/control/ \\
-           --out s3://bucket/detect/ --monitor-ms 10000 --allowed "Boston Celtics"
+    flink run -py .../courtside/detect/flink_main.py -pyexec VENV/bin/python \\
+        -pyclientexec VENV/bin/python -pypath SRC:VENV/site-packages \\
+        -- --tweets DIR --control DIR --out DIR --players players.csv
 
-Outputs: ``<out>/alerts/``, ``<out>/late/``, ``<out>/all/``, ``<out>/error/``. To read
-Kafka or Kinesis instead of files, build the two sources with the Kafka or Kinesis
-connector and pass them to :func:`courtside.detect.flink_job.build_job` (README).
+To read Kafka or Kinesis instead of files, build the two sources with those connectors
+and pass them to :func:`courtside.detect.flink_job.build_job` (README).
 """
 
 from __future__ import annotations
@@ -20,76 +21,48 @@ import argparse
 from collections.abc import Sequence
 from pathlib import Path
 
-from pyflink.common.serialization import Encoder
-from pyflink.common.typeinfo import Types
-from pyflink.datastream import DataStream
-from pyflink.datastream.connectors.file_system import FileSink, OutputFileConfig, RollingPolicy
-
-from courtside.detect import flink_job
 from courtside.detect.config import DetectSettings
 from courtside.reference.players import PlayersTable
 
-TAGS = (flink_job.ALERT, flink_job.LATE, flink_job.ALL, flink_job.ERROR)
+_EVENT_TIME_OPTIONS = ("window_s", "lateness_s", "out_of_orderness_s", "idleness_s", "min_count")
 
 
-def add_file_sinks(stream: DataStream, out: str) -> None:
-    """Split the tagged output of :func:`~courtside.detect.flink_job.build_job` into one
-    JSON-lines ``FileSink`` per tag under ``out``."""
-    for tag in TAGS:
-        prefix = tag + "\t"
-        sink = (
-            FileSink.for_row_format(f"{out.rstrip('/')}/{tag}", Encoder.simple_string_encoder())
-            .with_output_file_config(
-                OutputFileConfig.builder().with_part_prefix(tag).with_part_suffix(".json").build()
-            )
-            .with_rolling_policy(RollingPolicy.on_checkpoint_rolling_policy())
-            .build()
-        )
-        (
-            stream.filter(lambda line, p=prefix: line.startswith(p))
-            .name(f"select {tag}")
-            .uid(f"select-{tag}")
-            .map(lambda line: line.partition("\t")[2], Types.STRING())
-            .name(f"untag {tag}")
-            .uid(f"untag-{tag}")
-            .sink_to(sink)
-            .name(f"{tag} sink")
-            .uid(f"{tag}-sink")
-        )
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """The job's command-line arguments."""
+    parser = argparse.ArgumentParser(description="courtside tampering detector (Flink job)")
+    parser.add_argument("--tweets", required=True, help="folder of tweets JSON-lines files")
+    parser.add_argument("--control", required=True, help="folder of control-event files")
+    parser.add_argument("--out", required=True, help="output folder (FileSink)")
+    parser.add_argument("--players", type=Path, help="players CSV (default: packaged roster)")
+    parser.add_argument("--allowed", action="append", default=[], help="team allowed at start")
+    parser.add_argument("--monitor-ms", type=int, help="keep watching the inputs for new files")
+    parser.add_argument("--checkpoint-interval-s", type=float, default=10.0)
+    parser.add_argument("--execution-mode", choices=("thread", "process"), default="thread")
+    parser.add_argument("--parallelism", type=int, default=0, help="0: the cluster's default")
+    defaults = DetectSettings()
+    for name in _EVENT_TIME_OPTIONS:
+        value = getattr(defaults, name)
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """Build and run the job from command-line arguments."""
-    parser = argparse.ArgumentParser(description="courtside tampering detector (Flink job)")
-    parser.add_argument("--tweets", required=True, help="tweets JSON-lines file or folder")
-    parser.add_argument("--control", required=True, help="control events file or folder")
-    parser.add_argument("--out", required=True, help="output folder")
-    parser.add_argument("--players", type=Path, help="players CSV (default: packaged roster)")
-    parser.add_argument("--allowed", action="append", default=[], help="team allowed at start")
-    parser.add_argument("--monitor-ms", type=int, help="watch the inputs for new files")
-    parser.add_argument("--checkpoint-ms", type=int, default=10_000)
-    parser.add_argument("--parallelism", type=int, default=1)
-    parser.add_argument("--local", action="store_true", help="use this interpreter for UDFs")
-    for name, default in DetectSettings().model_dump().items():
-        if name.endswith("_s") or name == "min_count":
-            parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
-    args = parser.parse_args(argv)
-    cfg = DetectSettings(
-        window_s=args.window_s,
-        lateness_s=args.lateness_s,
-        out_of_orderness_s=args.out_of_orderness_s,
-        idleness_s=args.idleness_s,
-        min_count=args.min_count,
-    )
-    players = PlayersTable.from_csv(args.players) if args.players else PlayersTable.default()
-    if args.local:
-        env = flink_job.make_env(args.parallelism)
-    else:
-        from pyflink.datastream import StreamExecutionEnvironment
+    """Build the job from command-line arguments and run it on the current cluster."""
+    from pyflink.common import Configuration
+    from pyflink.datastream import StreamExecutionEnvironment
 
-        env = StreamExecutionEnvironment.get_execution_environment()
+    from courtside.detect import flink_job
+
+    args = parse_args(argv)
+    cfg = DetectSettings(**{name: getattr(args, name) for name in _EVENT_TIME_OPTIONS})
+    players = PlayersTable.from_csv(args.players) if args.players else PlayersTable.default()
+    conf = Configuration()
+    conf.set_string("python.execution-mode", args.execution_mode)
+    interval_ms = int(args.checkpoint_interval_s * 1000)
+    conf.set_string("execution.checkpointing.interval", f"{interval_ms} ms")
+    env = StreamExecutionEnvironment.get_execution_environment(conf)
+    if args.parallelism:
         env.set_parallelism(args.parallelism)
-    env.enable_checkpointing(args.checkpoint_ms)
     stream = flink_job.file_job(
         env,
         args.tweets,
@@ -99,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         args.allowed,
         args.monitor_ms,
     )
-    add_file_sinks(stream, args.out)
+    flink_job.output_sink(stream, args.out)
     env.execute("courtside-detect")
 
 
