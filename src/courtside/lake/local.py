@@ -17,17 +17,9 @@ from typing import IO, Any
 
 from courtside.errors import LakeError
 from courtside.lake.base import Lake, LakeObject, check_key, is_hidden
+from courtside.lake.layout import fsync_dir
 
 __all__ = ["LocalLake", "fsync_dir"]
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory so a rename inside it is durable."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 class LocalLake(Lake):
