@@ -54,6 +54,16 @@ class Component:
     log_file: IO[bytes] | None = field(default=None, repr=False)
 
 
+def flink_job_state(home: Path) -> dict[str, Any] | None:
+    """``<home>/state/flink.json``, the Flink detector's running job (web UI address, job
+    id, status), or ``None`` when there is none or it cannot be read."""
+    try:
+        doc = json.loads((home / "state" / "flink.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return doc if isinstance(doc, dict) else None
+
+
 def components_for(up: UpSettings, only: Collection[str] | None = None) -> list[Component]:
     """The long-running components that ``up`` starts, in start order.
 
@@ -70,7 +80,8 @@ def components_for(up: UpSettings, only: Collection[str] | None = None) -> list[
     if wanted("deliver", up.enable_delivery):
         out.append(Component("deliver", ["deliver"]))
     if wanted("detect", up.enable_kinesis_data_analytics):
-        out.append(Component("detect", ["detect"]))
+        engine = ["--engine", "flink"] if up.detect_engine == "flink" else []
+        out.append(Component("detect", ["detect", *engine]))
     if wanted("notify", up.enable_kinesis_data_analytics):
         out.append(Component("notify", ["notify", "--channel", up.notify_channel]))
     if wanted("dashboard", up.enable_quicksight):
@@ -128,6 +139,7 @@ class Supervisor:
         self._nightly_proc: subprocess.Popen[bytes] | None = None
         self._next_nightly = time.monotonic() + up.nightly_interval_s
         self.nightly_runs = 0
+        self._flink_job: object = None
         self.nightly_last: dict[str, Any] | None = None  # exit code and end of the last run
 
     # -- processes -------------------------------------------------------------------------
@@ -237,11 +249,21 @@ class Supervisor:
                 for comp in self.components:
                     self._check(comp)
                 self._check_nightly()
+                self._announce_flink()
                 self._write_state(True)
         finally:
             clean = self._shutdown()
             self._write_state(False)
         return 0 if clean else 1
+
+    def _announce_flink(self) -> None:
+        """Say where the Flink detector's web UI is, once per job, when it has started."""
+        if self.up.detect_engine != "flink":
+            return
+        job = flink_job_state(self.home)
+        if job and job.get("rest_url") and job.get("job_id") != self._flink_job:
+            self._flink_job = job.get("job_id")
+            self.say(f"Flink web UI: {job['rest_url']} (job {job.get('job_id')})")
 
     def _terminate(self, comps: list[Component], grace_s: float) -> bool:
         clean = True

@@ -26,7 +26,11 @@ class UpSettings(Section):
         enable_delivery: Run the delivery stream (``deliver``) into the lake.
         enable_kinesis_data_analytics: Run the tampering detector (``detect``) and the
             notifier (``notify``).
-        notify_channel: The notifier's channel: ``console``, ``email`` or ``webhook``.
+        detect_engine: The detector's engine: ``embedded`` or ``flink`` (a PyFlink
+            mini-cluster with checkpoints; its web UI address is shown by ``up`` and
+            ``status``).
+        notify_channel: The notifier's channel: ``console``, ``email``, ``webhook`` or
+            ``sns``.
         enable_glue_etl: The nightly pipeline runs the workflow (dedupe, then crawl).
         enable_step_functions: The nightly pipeline runs the daily job for pending days.
         enable_redshift: The nightly pipeline loads the warehouse.
@@ -45,7 +49,8 @@ class UpSettings(Section):
     collector_rate: float = Field(default=20.0, gt=0, le=100_000)
     enable_delivery: bool = True
     enable_kinesis_data_analytics: bool = True
-    notify_channel: Literal["console", "email", "webhook"] = "console"
+    detect_engine: Literal["embedded", "flink"] = "embedded"
+    notify_channel: Literal["console", "email", "webhook", "sns"] = "console"
     enable_glue_etl: bool = True
     enable_step_functions: bool = True
     enable_redshift: bool = True

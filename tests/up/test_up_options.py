@@ -137,3 +137,24 @@ def test_status_lists_the_nightly_scheduler_with_next_run_and_last_result(
         out, _ = up.communicate(timeout=120)
     assert up.returncode == 0, out.decode()
     assert _nightly(home)["status"] == "stopped"
+
+
+def test_flink_engine_is_started_and_its_web_ui_shown(tmp_path: Path, home: Path) -> None:
+    comps = components_for(UpSettings(detect_engine="flink"))
+    assert next(c for c in comps if c.name == "detect").args == ["detect", "--engine", "flink"]
+    assert next(c for c in components_for(UpSettings()) if c.name == "detect").args == ["detect"]
+    # The Flink runner writes state/flink.json once its job runs; status shows the address.
+    job = {"rest_url": "http://127.0.0.1:38081", "job_id": "a1b2", "status": "RUNNING"}
+    (home / "state" / "flink.json").write_text(json.dumps(job))
+    assert _status(home)["flink"] == job
+    shown = subprocess.run(
+        _cli(home, "status"), capture_output=True, text=True, check=True, timeout=60, env=_env()
+    ).stdout
+    assert "Flink detector: web UI http://127.0.0.1:38081 (job a1b2, RUNNING)" in shown
+    said: list[str] = []
+    from courtside.supervisor import Supervisor
+
+    sup = Supervisor(home, UpSettings(detect_engine="flink"), [], None, say=said.append)
+    sup._announce_flink()
+    sup._announce_flink()  # once per job
+    assert said == ["Flink web UI: http://127.0.0.1:38081 (job a1b2)"]

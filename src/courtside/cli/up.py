@@ -18,6 +18,7 @@ from courtside.supervisor import (
     COMPONENTS,
     Supervisor,
     components_for,
+    flink_job_state,
     nightly_args,
     pid_alive,
     read_state,
@@ -150,6 +151,7 @@ def status(
     if nightly is not None:
         rows.append(nightly)
     lags = [{"stream": g.stream, "group": g.group, "lag": g.lag} for g in groups]
+    flink = flink_job_state(cfg.home)
     if as_json:
         print_json(
             {
@@ -157,9 +159,16 @@ def status(
                 "components": rows,
                 "lags": lags,
                 "groups": [group_dict(g) for g in groups],
+                "flink": flink,
             }
         )
         return
+    if flink and flink.get("rest_url"):
+        console.print(
+            f"Flink detector: web UI {flink['rest_url']} (job {flink.get('job_id')}, "
+            f"{flink.get('status', 'unknown')})",
+            highlight=False,
+        )
     if not rows:
         console.print("courtside up has not run in this home; start it with `courtside up`.")
     else:
