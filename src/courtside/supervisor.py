@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from courtside._process import pid_alive
 from courtside.up_config import COMPONENTS, UpSettings
 
 log = logging.getLogger(__name__)
@@ -311,16 +312,3 @@ def read_state(home: Path) -> dict[str, Any] | None:
     except (OSError, ValueError):
         return None
     return state
-
-
-def pid_alive(pid: int | None) -> bool:
-    """Whether a process with this pid exists."""
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

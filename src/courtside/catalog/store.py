@@ -14,14 +14,14 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import closing, contextmanager
+from collections.abc import Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from courtside._sqlite import set_wal
+from courtside._sqlite import transaction
 from courtside.catalog.config import DEFAULT_DATABASE
 from courtside.catalog.errors import CatalogError, NoSuchTableError
 from courtside.catalog.types import parse_type
@@ -170,19 +170,8 @@ class Catalog:
         """The catalog of this home folder (``<state_dir>/catalog.db``)."""
         return cls(settings.state_dir / "catalog.db")
 
-    @contextmanager
-    def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30.0, isolation_level=None)) as conn:
-            set_wal(conn)
-            conn.executescript(_SCHEMA)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
+        return transaction(self.path, _SCHEMA)
 
     # -- databases ---------------------------------------------------------------------
     def create_database(self, name: str = DEFAULT_DATABASE, description: str = "") -> Database:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from courtside._process import pid_alive
 from courtside.cli._common import console, print_json, settings
 from courtside.errors import ConfigError
 
@@ -30,13 +30,7 @@ def _abandoned(pid: int | None, host: str | None) -> bool:
     """A run still marked running whose process is gone (killed)."""
     if pid is None or host != socket.gethostname():
         return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
+    return not pid_alive(pid)
 
 
 _KEY_COUNTS = (

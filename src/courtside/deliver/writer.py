@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NamedTuple
 
+from courtside._process import pid_alive
 from courtside.lake.layout import date_partition, fsync_dir, object_name, within
 
 log = logging.getLogger(__name__)
@@ -59,19 +60,6 @@ def arrival_key(zone: str, ts_ms: int) -> PartitionKey:
         dt = datetime.fromtimestamp(ts_ms / 1000, tz=UTC)
         key = _arrival_cache[cache_key] = PartitionKey(zone, dt.year, dt.month, dt.day)
     return key
-
-
-def _process_alive(pid: int) -> bool:
-    """True when a process with this id runs (or may run: it belongs to another user)."""
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class LakeWriter:
@@ -130,9 +118,7 @@ class LakeWriter:
                         continue
                     path = Path(dirpath) / name
                     pid = match.group("pid")
-                    gone = (
-                        pid is not None and int(pid) != self._pid and not _process_alive(int(pid))
-                    )
+                    gone = pid is not None and int(pid) != self._pid and not pid_alive(int(pid))
                     try:
                         stale = gone or now - path.stat().st_mtime >= STALE_S
                     except FileNotFoundError:

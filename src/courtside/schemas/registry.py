@@ -22,13 +22,13 @@ import json
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from courtside._sqlite import set_wal
+from courtside._sqlite import transaction
 from courtside.schemas.compat import Change, Compatibility, changes, check_versions
 from courtside.schemas.errors import (
     IncompatibleSchemaError,
@@ -131,19 +131,10 @@ class SchemaRegistry:
     # -- storage -----------------------------------------------------------------------
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=30.0, isolation_level=None)) as conn:
-            set_wal(conn)
-            conn.executescript(_SCHEMA)
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                if not self._seeded:
-                    self._seed(conn)
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with transaction(self.path, _SCHEMA) as conn:
+            if not self._seeded:
+                self._seed(conn)
+            yield conn
         self._seeded = True
 
     def _seed(self, conn: sqlite3.Connection) -> None:
