@@ -152,7 +152,7 @@ def regional_section(settings: Settings, f: Filters) -> None:
     """Posts by region and country of the authors' locations (or place data)."""
     st.header("Regional graph", anchor="regions")
     try:
-        found = _regions(settings, str(settings.lake), f.start, f.end)
+        found = _regions(settings, settings.places.lake_url, f.start, f.end)
     except DashboardError as exc:
         show_problem(exc)
         return
@@ -243,5 +243,5 @@ def health_section(settings: Settings) -> None:
     with left:
         health.streams_part(settings)
     with right:
-        health.lake_part(lambda: _zones(settings, str(settings.lake)))
-    health.errors_part(lambda: _errors(settings, str(settings.lake)))
+        health.lake_part(lambda: _zones(settings, settings.places.lake_url))
+    health.errors_part(lambda: _errors(settings, settings.places.lake_url))

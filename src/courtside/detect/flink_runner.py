@@ -125,7 +125,7 @@ class _Job:
         self.exporter = StreamExporter(backend, f"{self.cfg.group}-flink", self.paths.input, report)
         self.publisher = OutputPublisher(
             backend,
-            settings.lake,
+            settings.places.lake,
             self.paths.output,
             f"flink-{self.cfg.group}",
             report,
@@ -313,7 +313,7 @@ def run_flink(
     """
     from py4j.protocol import Py4JJavaError
 
-    from courtside.detect import flink_job  # PyFlink is heavy: import on use
+    from courtside.detect import flink_job
 
     require_local_stream(settings, "the Flink detector")
     restore_arg = valid_restore_path(str(from_savepoint)) if from_savepoint else None
