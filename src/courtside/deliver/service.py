@@ -98,7 +98,7 @@ class Delivery:
         self.cfg = settings.deliver
         self.backend = open_stream(settings)
         self.consumer = self.backend.consumer(TWEETS, self.cfg.group)
-        self.writer = LakeWriter(settings.lake, self.cfg.gzip_level)
+        self.writer = LakeWriter(settings.places.lake, self.cfg.gzip_level)
         self.user_transform = load_transform(self.cfg.transform) if self.cfg.transform else None
         self.buffers: dict[PartitionKey, _Buffer] = {}
         self.report = DeliveryReport(committed_seq=self.consumer.committed)

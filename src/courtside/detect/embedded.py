@@ -114,7 +114,7 @@ class EmbeddedDetector:
         )
         self.allowed: dict[str, bool] = {}
         self.store = CheckpointStore(settings.state_dir / f"detect-{cfg.group}.db", durable=durable)
-        self.side = SideOutputWriter(settings.lake, f"detect-{cfg.group}", durable=durable)
+        self.side = SideOutputWriter(settings.places.lake, f"detect-{cfg.group}", durable=durable)
         self.report = DetectReport(engine="embedded")
         self._ctrl_buf: deque[Record] = deque()
         self._tweets_seq = self.tweets.committed
