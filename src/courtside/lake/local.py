@@ -22,7 +22,7 @@ from typing import IO, Any
 from courtside._process import pid_alive
 from courtside.errors import LakeError
 from courtside.lake.base import Lake, LakeObject, check_key, is_hidden
-from courtside.lake.layout import fsync_dir
+from courtside.lake.layout import fsync_dir, write_atomic
 
 __all__ = ["LocalLake", "fsync_dir"]
 
@@ -106,23 +106,7 @@ class LocalLake(Lake):
             fsync_dir(target.parent)
 
     def put(self, key: str, data: bytes | Iterable[bytes], *, durable: bool = True) -> int:
-        target = self.path(key)
-        tmp = self._tmp(target)
-        chunks = [data] if isinstance(data, bytes | bytearray | memoryview) else data
-        size = 0
-        try:
-            with open(tmp, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-                    size += len(chunk)
-                fh.flush()
-                if durable:
-                    os.fsync(fh.fileno())
-            self._publish(tmp, target, durable)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return size
+        return write_atomic(self.path(key), data, durable=durable)
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> int:
         target = self.path(key)
