@@ -102,6 +102,7 @@ class Delivery(ServiceLoop):
         super().__init__()
         self.settings = settings
         self.cfg = settings.deliver
+        settings.places.lake.check()  # a missing bucket fails before anything is read
         self.backend = open_stream(settings)
         self.consumer = self.backend.consumer(TWEETS, self.cfg.group)
         self.writer = LakeWriter(settings.places.lake, self.cfg.gzip_level)

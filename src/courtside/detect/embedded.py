@@ -105,6 +105,7 @@ class EmbeddedDetector(ServiceLoop):
         self.lookup = PlayerLookup(self.players)
         self.clock = clock
         require_local_stream(settings, "the embedded detector")
+        settings.places.lake.check()  # a missing bucket fails before anything is read
         self.backend = open_stream(settings)
         self.tweets = self.backend.consumer(TWEETS, cfg.group)
         self.control = self.backend.consumer(CONTROL, cfg.group)

@@ -225,6 +225,15 @@ class Lake(ABC):
         """Let the DuckDB connection ``con`` read and write :meth:`engine_url` locations
         (S3: through Arrow's S3 client, as DuckDB's own extension cannot be downloaded)."""
 
+    def check(self) -> None:  # noqa: B027 - a folder is created on the first write
+        """Fail now, with what to do, when the lake cannot be used (a missing bucket, an
+        unreachable endpoint, no credentials): a stage calls it at start-up, before it
+        reads or writes anything.
+
+        Raises:
+            LakeError: naming the location and the deploy step.
+        """
+
     @property
     def is_local(self) -> bool:
         """True when objects are files on this machine (engines may read them directly)."""
