@@ -217,3 +217,58 @@ def test_unreachable_endpoint_is_one_line_and_nothing_local(tmp_path: Path) -> N
     assert proc.returncode == 1 and len(lines) == 1, err
     assert "cannot reach AWS" in err and "super-secret-value" not in err
     assert not (tmp_path / "s3:").exists() and not (tmp_path / "h" / "lake").exists()
+
+
+def test_kill_9_of_deliver_reading_kinesis_and_writing_s3_loses_nothing(
+    tmp_path: Path, aws_endpoint: str
+) -> None:
+    """Every record put on Kinesis ends up in raw/ or errors/ after a kill -9 and a
+    restart, counted from S3 independently of courtside's own report."""
+    from courtside.stream.config import StreamSettings
+    from courtside.stream.kinesis import KinesisStreams
+
+    bucket, unique = _bucket(aws_endpoint), secrets.token_hex(4)
+    stream_cfg = {
+        "backend": "kinesis",
+        "kinesis_prefix": f"k{unique}-",
+        "kinesis_lease_table": f"leases-{unique}",
+        "kinesis_lease_timeout_s": 2,
+    }
+    aws = AwsSettings(endpoint_url=aws_endpoint, region="us-east-1")
+    kinesis = KinesisStreams(StreamSettings(**stream_cfg), aws, owner="producer")
+    kinesis.leases.create()
+    kinesis.create_stream("tweets", shards=2)
+    good = [_post(i) for i in range(1500)]
+    bad = [b"not json %d" % i for i in range(20)]
+    kinesis.append_many("tweets", good[:700] + bad + good[700:])
+    kinesis.close()
+
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("COURTSIDE_")},
+        "COURTSIDE_LAKE_ROOT": f"s3://{bucket}/lake",
+        "COURTSIDE_AWS__ENDPOINT_URL": aws_endpoint,
+        "COURTSIDE_AWS__REGION": "us-east-1",
+        "COURTSIDE_DELIVER__BUFFER_MIB": "0.05",
+        "COURTSIDE_DELIVER__BUFFER_INTERVAL_S": "0.2",
+        **{f"COURTSIDE_STREAM__{k.upper()}": str(v) for k, v in stream_cfg.items()},
+    }
+    args = [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
+    proc = subprocess.Popen([*args, "deliver"], env=env, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while len(_keys(aws_endpoint, bucket, "lake/raw/")) < 2:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else b""
+            assert time.monotonic() < deadline, "deliver wrote nothing"
+            time.sleep(0.05)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    time.sleep(3)  # the killed consumer's leases expire (kinesis_lease_timeout_s = 2)
+    subprocess.run([*args, "deliver", "--once"], env=env, check=True, capture_output=True)
+
+    delivered = {int(str(r["id"])) for r in _lines(aws_endpoint, bucket, "lake/raw/")}
+    assert delivered == set(range(1000, 2500))
+    failed = _lines(aws_endpoint, bucket, "lake/errors/")
+    assert {e["errorCode"] for e in failed} == {"NotJson"}
+    assert len({str(e["rawData"]) for e in failed}) == 20
