@@ -31,7 +31,7 @@ from courtside.stream.base import Record
 log = logging.getLogger(__name__)
 
 TWEETS = "tweets"
-_POLL_RECORDS = 5000
+_POLL_RECORDS = 10000  # the most one Kinesis GetRecords call returns
 
 
 @dataclass
