@@ -5,8 +5,8 @@ their order) rank first, then every other player of the roster in an order shuff
 with a fixed seed (the default roster is sorted by team, which says nothing about
 popularity). A player of rank ``r`` (0 first) is picked with weight
 ``1 / (r + 2) ** POPULARITY_EXPONENT``, so the top tenth of the roster gets well over
-half of the posts. Each player also has a mood bias (from the generator's seed) that
-tilts fans' posts about them positive or negative.
+half of the posts. Each player also has a mood bias (from the generator's seed) and a
+form of the day that tilt fans' posts about them positive or negative.
 
 The X objects of a player (user, Athlete annotation) are built once and shared by every
 post: nothing mutates them after they are made.
@@ -26,6 +26,7 @@ __all__ = ["POPULARITY_EXPONENT", "Cast", "user_id"]
 POPULARITY_EXPONENT = 1.15
 _POPULARITY_SEED = "courtside-popularity"
 _MOOD_SPREAD = 0.15
+_FORM_SPREAD = 0.2
 
 _SPORT: dict[str, object] = {
     "domain": {"id": "11", "name": "Sport", "description": "Types of sports"},
@@ -76,6 +77,8 @@ class Cast:
         self._team_cum = {t: _cumulative(ps, self.rank) for t, ps in self.by_team.items()}
         mood_rng = random.Random(f"courtside-mood:{seed}")
         self.mood = {p: mood_rng.uniform(-_MOOD_SPREAD, _MOOD_SPREAD) for p in players}
+        self._seed = seed
+        self._form: dict[tuple[Player, int], float] = {}
         self._users: dict[Player, dict[str, object]] = {}
         self._annotations: dict[Player, dict[str, object]] = {}
         self._ids: dict[str, str] = {}
@@ -87,6 +90,16 @@ class Cast:
         else:
             ranked, cum = self.by_team[team], self._team_cum[team]
         return ranked[min(bisect(cum, rng.random() * cum[-1]), len(ranked) - 1)]
+
+    def form(self, p: Player, day: int) -> float:
+        """The player's form on a UTC day (days since the epoch): a tilt of the mood of
+        posts about them that day, from the seed, the player and the day only."""
+        key = (p, day)
+        found = self._form.get(key)
+        if found is None:
+            rng = random.Random(f"courtside-form:{self._seed}:{p.account}:{day}")
+            found = self._form[key] = rng.uniform(-_FORM_SPREAD, _FORM_SPREAD)
+        return found
 
     def user_id(self, handle: str) -> str:
         """:func:`user_id`, remembered."""

@@ -105,9 +105,9 @@ class GeneratorConfig:
 
 
 #: Share of fans' posts about a game in progress (or just over) when there is one.
-GAME_FOCUS = 0.5
+GAME_FOCUS = 0.65
 #: How a game's result tilts the mood of posts about its teams' players.
-_WIN_LIFT = 0.2
+_WIN_LIFT = 0.25
 _MENTION_RATE = 0.3
 _URL_RATE = 0.06
 _CASHTAG_RATE = 0.004
@@ -191,8 +191,8 @@ class Generator:
             return "@" + p.account, (p.account, self.cast.user_id(p.account))
         return p.name, None
 
-    def _mood(self, p: Player, lift: float) -> str:
-        tilt = self.cast.mood[p] + lift
+    def _mood(self, p: Player, lift: float, ts_ms: int) -> str:
+        tilt = self.cast.mood[p] + self.cast.form(p, ts_ms // 86_400_000) + lift
         roll = self.rng.random()
         positive = 0.42 + tilt
         if roll < positive:
@@ -255,7 +255,7 @@ class Generator:
             (g for g in self.timeline.active[bucket] if author.team in (g.home, g.away)), None
         )
         lift = 0.0 if game is None else (_WIN_LIFT if game.winner == author.team else -_WIN_LIFT)
-        mood = self._mood(author, lift)
+        mood = self._mood(author, lift, ts_ms)
         if teammate == author:
             phrase = rng.choice(_PLAYER_ALONE[mood])
             mentioned = []
@@ -279,7 +279,7 @@ class Generator:
             p1, lift = cast.pick(rng), 0.0
         roll = rng.random()
         lang = _LANGS[min(bisect(_LANG_CUM, roll), len(_LANGS) - 1)]
-        mood = self._mood(p1, lift)
+        mood = self._mood(p1, lift, ts_ms)
         if rng.random() < _CASHTAG_RATE:
             tag, phrase = rng.choice(_CASHTAGS)
             lang, mood = "en", "neutral"
