@@ -29,6 +29,7 @@ from courtside.dashboard.sentiment_data import (
 from courtside.dashboard.warehouse_view import WarehouseView
 from courtside.lake.layout import date_partition
 from courtside.reference.players import PlayersTable
+from courtside.warehouse.errors import WarehouseConfigError
 
 START, END = h.DAYS[0], h.DAYS[-1]
 
@@ -130,6 +131,16 @@ def test_sentiment_reads_leave_the_duckdb_file_untouched(settings: Settings) -> 
     sentiment_trend(view, START, END, [h.SCRIPT, "x'); DROP TABLE playersdailysentiment; --"])
     assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
     assert len(player_sentiment(view, START, END)) == 4
+
+
+def test_the_table_name_is_checked_and_named(settings: Settings) -> None:
+    h.write_warehouse(settings)
+    sh.write_sentiment_duckdb(settings)
+    view = WarehouseView(settings)
+    with pytest.raises(WarehouseConfigError, match="invalid warehouse table name"):
+        player_sentiment(view, START, END, table="x; DROP TABLE playersdailysentiment")
+    with pytest.raises(NoDataError, match="no sentiment_v2 table yet"):
+        sentiment_trend(view, START, END, ["LeBron James"], table="sentiment_v2")
 
 
 # -- the curated posts -----------------------------------------------------------------

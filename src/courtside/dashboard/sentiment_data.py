@@ -32,6 +32,7 @@ from courtside.dashboard.alerts import AlertRow, plain_text
 from courtside.dashboard.errors import NoDataError, SourceError
 from courtside.dashboard.warehouse_view import WarehouseView
 from courtside.reference.players import PlayersTable
+from courtside.warehouse.base import check_table_name
 
 __all__ = [
     "HINT_NO_ENRICHMENT",
@@ -107,14 +108,14 @@ def _key(day: date) -> int:
     return day.year * 10000 + day.month * 100 + day.day
 
 
-def _fetch(view: WarehouseView, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+def _fetch(view: WarehouseView, table: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     try:
-        return view.fetch(sql, params)
+        return view.fetch(sql.replace("{table}", check_table_name(table)), params)
     except NoDataError as exc:
         if view.kind == "duckdb" and view.path is not None and not view.path.is_file():
             raise
         raise NoDataError(
-            f"the warehouse has no {SENTIMENT_TABLE} table yet", hint=HINT_NO_SENTIMENT
+            f"the warehouse has no {table} table yet", hint=HINT_NO_SENTIMENT
         ) from exc
 
 
@@ -123,9 +124,15 @@ def _score(value: Any) -> float | None:
 
 
 def sentiment_trend(
-    view: WarehouseView, start: date, end: date, players: Sequence[str]
+    view: WarehouseView,
+    start: date,
+    end: date,
+    players: Sequence[str],
+    *,
+    table: str = SENTIMENT_TABLE,
 ) -> list[DaySentiment]:
-    """Daily sentiment of ``players`` in ``[start, end]``, by day then player.
+    """Daily sentiment of ``players`` in ``[start, end]``, by day then player (``table``:
+    the warehouse's name for ``playersdailysentiment``).
 
     Raises:
         NoDataError: no warehouse or no ``playersdailysentiment`` table yet.
@@ -135,8 +142,9 @@ def sentiment_trend(
         return []
     rows = _fetch(
         view,
+        table,
         f"SELECT year, month, day, player, sum(posts), sum({_SCORED}), {_MEAN}"
-        f" FROM {SENTIMENT_TABLE} WHERE {_DAY_KEY} BETWEEN ? AND ? AND {{in_players}}"
+        f" FROM {{table}} WHERE {_DAY_KEY} BETWEEN ? AND ? AND {{in_players}}"
         " GROUP BY year, month, day, player ORDER BY year, month, day, player",
         [_key(start), _key(end), list(players)],
     )
@@ -147,7 +155,12 @@ def sentiment_trend(
 
 
 def player_sentiment(
-    view: WarehouseView, start: date, end: date, *, roster_only: bool = True
+    view: WarehouseView,
+    start: date,
+    end: date,
+    *,
+    roster_only: bool = True,
+    table: str = SENTIMENT_TABLE,
 ) -> list[PlayerSentiment]:
     """Every player's sentiment over ``[start, end]`` (roster players only by default:
     rows whose ``team`` is set), best average first; players without a scored post last.
@@ -159,8 +172,9 @@ def player_sentiment(
     where = f"{_DAY_KEY} BETWEEN ? AND ?" + (" AND team IS NOT NULL" if roster_only else "")
     rows = _fetch(
         view,
+        table,
         f"SELECT player, max(team), sum(posts), sum(positive), sum(negative), sum(neutral),"
-        f" {_MEAN} FROM {SENTIMENT_TABLE} WHERE {where} GROUP BY player",
+        f" {_MEAN} FROM {{table}} WHERE {where} GROUP BY player",
         [_key(start), _key(end)],
     )
     found = [

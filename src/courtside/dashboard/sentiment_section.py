@@ -124,14 +124,20 @@ def languages_chart(languages: Sequence[tuple[str, int]], total: int) -> alt.Lay
     return (bars + labels).properties(height=alt.Step(26))
 
 
+def _table(settings: Settings) -> str:
+    # ``[warehouse] sentiment_table`` names the table once the loader has that key (the
+    # sentiment branch adds it); until then the default name.
+    return str(getattr(settings.warehouse, "sentiment_table", sentiment_data.SENTIMENT_TABLE))
+
+
 @guarded("The sentiment trend")
-def _trend_part(view: WarehouseView, f: Filters) -> None:
+def _trend_part(view: WarehouseView, f: Filters, table_name: str) -> None:
     st.subheader("Sentiment trend of the chosen players")
     if not f.players:
         st.info("Choose players in the sidebar to see their sentiment trend.")
         return
     try:
-        rows = sentiment_data.sentiment_trend(view, f.start, f.end, f.players)
+        rows = sentiment_data.sentiment_trend(view, f.start, f.end, f.players, table=table_name)
     except DashboardError as exc:
         show_problem(exc)
         return
@@ -162,9 +168,11 @@ def _ranking_rows(players: Sequence[PlayerSentiment]) -> list[dict[str, object]]
 
 
 @guarded("The most positive and negative players")
-def _rankings_part(view: WarehouseView, f: Filters, *, roster_only: bool) -> None:
+def _rankings_part(view: WarehouseView, f: Filters, table_name: str, *, roster_only: bool) -> None:
     try:
-        found = sentiment_data.player_sentiment(view, f.start, f.end, roster_only=roster_only)
+        found = sentiment_data.player_sentiment(
+            view, f.start, f.end, roster_only=roster_only, table=table_name
+        )
     except DashboardError as exc:
         show_problem(exc)
         return
@@ -294,7 +302,8 @@ def sentiment_section(
         help="X tags other athletes (NFL, NASCAR, retired players) as athletes too; by "
         "default the rankings keep the players of the players table.",
     )
-    _trend_part(view, f)
-    _rankings_part(view, f, roster_only=not all_athletes)
+    table_name = _table(settings)
+    _trend_part(view, f, table_name)
+    _rankings_part(view, f, table_name, roster_only=not all_athletes)
     _lake_part(settings, f)
     _alerts_part(settings, players_table, f)
