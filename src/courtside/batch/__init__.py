@@ -17,7 +17,7 @@ _EXPORTS = {
     "BatchSettings": "courtside.batch.config",
     "batch_settings": "courtside.batch.config",
     "DedupeResult": "courtside.batch.dedupe",
-    "make_engine": "courtside.batch.dedupe",
+    "make_engine": "courtside.batch.engine",
     "run_dedupe": "courtside.batch.dedupe",
     "DedupeEngine": "courtside.batch.engine",
     "DedupePlan": "courtside.batch.engine",

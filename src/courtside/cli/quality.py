@@ -68,16 +68,9 @@ def check(
     spark = None
     runner = None
     if engine == "spark":
-        from courtside.batch.config import batch_settings
-        from courtside.batch.spark_dedupe import local_session_conf, spark_session
+        from courtside.engines.spark import spark_session
 
-        bcfg = batch_settings(cfg)
-        spark = spark_session(
-            bcfg.spark_master,
-            bcfg.spark_driver_memory,
-            app="courtside-quality",
-            conf=local_session_conf(cfg.home),
-        )
+        spark = spark_session(cfg.spark, app="courtside-quality", home=cfg.home)
         spark.sparkContext.setLogLevel("ERROR")
         runner = SparkEngine(spark, catalog)
     try:
