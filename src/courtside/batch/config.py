@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from courtside._model import Section
-
-if TYPE_CHECKING:
-    from courtside.config import Settings
 
 
 class BatchSettings(Section):
@@ -30,9 +27,3 @@ class BatchSettings(Section):
     duckdb_memory_mib: int = Field(default=1024, ge=128, le=1_048_576)
     duckdb_threads: int | None = Field(default=None, ge=1, le=256)
     lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
-
-
-def batch_settings(settings: Settings) -> BatchSettings:
-    """The ``batch`` section of ``settings`` or the defaults."""
-    section = getattr(settings, "batch", None)
-    return section if isinstance(section, BatchSettings) else BatchSettings()

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from courtside.batch.config import batch_settings
 from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult, make_engine
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import (
@@ -173,7 +172,7 @@ def run_dedupe(
         LakeError: the lake does not exist.
         BatchError: the engine failed, or the output holds another format.
     """
-    cfg = batch_settings(settings)
+    cfg = settings.batch
     fmt = format or cfg.format
     if fmt not in _SUFFIX:
         raise BatchError(f"unknown format {fmt!r} (use parquet or json)")
@@ -262,7 +261,7 @@ def _dedupe(
     staging = staging_dir(lake, run.id)
     splitter = RowSplitter(staging.with_name(f"{run.id}.rows"), new)
     engine = (
-        make_engine(engine_spec, settings.places, batch_settings(settings), settings.spark)
+        make_engine(engine_spec, settings.places, settings.batch, settings.spark)
         if isinstance(engine_spec, str)
         else engine_spec
     )

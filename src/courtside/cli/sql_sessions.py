@@ -84,7 +84,7 @@ class SparkSqlSession:
     engine = "spark"
 
     def __init__(self, settings: Settings, catalog: Catalog, *, write: bool = False) -> None:
-        from courtside.catalog import register_spark
+        from courtside.catalog.query import register_spark
         from courtside.engines.spark import spark_session
 
         self.write = write
