@@ -19,7 +19,9 @@ import orjson
 import pytest
 from spark_helpers import SparkCluster
 
-from courtside.catalog import Catalog, crawl, open_duckdb
+from courtside.catalog.crawler import crawl
+from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.config import load_settings
 from courtside.deliver.service import deliver
 from courtside.generate.generator import GeneratorConfig, generate
