@@ -46,6 +46,7 @@ except ImportError:  # running under spark-submit without courtside installed
         spark_schema_ddl,
     )
     from engine import EngineResult  # type: ignore[no-redef]
+
     from spark import spark_session, submitted  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
