@@ -13,7 +13,6 @@ and example rows, so the pipeline stops before the load.
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -37,7 +36,6 @@ __all__ = [
     "validate_at_startup",
 ]
 
-log = logging.getLogger(__name__)
 _EXAMPLES_SHOWN = 3
 _EXAMPLE_CHARS = 300
 
@@ -163,6 +161,5 @@ def run_gate(
     step.set_count("checks_warned", sum(r.status == "warned" for r in result.report.results))
     if failures:
         step.detail("failures", [r.as_dict() for r in failures])
-        log.error("nightly pipeline: %d data-quality check(s) failed", len(failures))
         raise QualityGateError(failures)
     return result
