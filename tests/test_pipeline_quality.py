@@ -12,13 +12,13 @@ from typing import Any
 import orjson
 import pytest
 
-from courtside.catalog import Catalog
+from courtside.catalog.store import Catalog
 from courtside.config import Settings, load_settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.home import open_stream
 from courtside.pipeline import PipelineError, run_nightly
 from courtside.profile import profile_days, read_profile
-from courtside.quality import QualityConfigError
+from courtside.quality.errors import QualityConfigError
 from courtside.runs import RunRecorder
 
 ATHLETE = {"domain": {"id": "60", "name": "Athlete"}, "entity": {"id": "1", "name": "LeBron James"}}

@@ -35,13 +35,11 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from courtside.catalog.config import catalog_settings
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.errors import CourtsideError, TerminalError
 from courtside.job.daily import INPUT_TABLE, OUTPUT_TABLE, DailyBatch, run_days
 from courtside.job.pending import pending_days
-from courtside.quality.config import quality_settings
 from courtside.quality.nightly import GateResult, run_gate, split_checks, validate_at_startup
 from courtside.runs import FAILED, SKIPPED, SUCCEEDED, Run, RunRecorder, scrub
 from courtside.warehouse.config import LoadMode
@@ -141,8 +139,8 @@ def run_nightly(
 
     recorder = recorder or RunRecorder(settings)
     params = {"engine": engine, "target": target, "mode": mode}
-    checks = quality_settings(settings)
-    database = catalog_settings(settings).database
+    checks = settings.quality
+    database = settings.catalog.database
     catalog = Catalog.open(settings)
     with recorder.run("pipeline", "nightly", params) as pipeline:
         result = NightlyResult(pipeline.id)

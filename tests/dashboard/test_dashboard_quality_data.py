@@ -11,7 +11,8 @@ from typing import Any
 import orjson
 import pytest
 
-from courtside.catalog import Catalog, crawl
+from courtside.catalog.crawler import crawl
+from courtside.catalog.store import Catalog
 from courtside.config import Settings, load_settings
 from courtside.dashboard import quality_data
 from courtside.dashboard.quality_section import (
@@ -21,7 +22,7 @@ from courtside.dashboard.quality_section import (
 )
 from courtside.lake.layout import write_atomic
 from courtside.profile import run_profile
-from courtside.quality import run_checks
+from courtside.quality.runner import run_checks
 from courtside.schemas import SchemaRegistry
 
 DAYS = (date(2020, 3, 1), date(2020, 3, 2))

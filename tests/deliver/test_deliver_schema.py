@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 
 from courtside.cli import app
 from courtside.config import Settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.home import open_stream
 from courtside.schemas import IncompatibleSchemaError, SchemaRegistry
 

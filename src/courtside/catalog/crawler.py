@@ -31,7 +31,7 @@ from typing import Any
 
 import orjson
 
-from courtside.catalog.config import CatalogSettings, catalog_settings
+from courtside.catalog.config import CatalogSettings
 from courtside.catalog.errors import CatalogError, NoSuchTableError, SchemaRefusedError
 from courtside.catalog.store import Catalog, Column, Partition, Table, check_name
 from courtside.catalog.types import (
@@ -255,7 +255,7 @@ def crawl(
         SchemaRefusedError: when the inferred schema is an incompatible change of the
             table's registered schema (nothing was written).
     """
-    cfg = catalog_settings(settings)
+    cfg = settings.catalog
     policy = policy or cfg.schema_change_policy
     if policy not in ("log", "update"):
         raise CatalogError(f"unknown schema change policy {policy!r} (use log or update)")

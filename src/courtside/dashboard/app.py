@@ -18,6 +18,7 @@ from courtside.config import Settings, load_settings
 from courtside.dashboard import data, sections
 from courtside.dashboard.errors import DashboardError
 from courtside.dashboard.quality_section import quality_section
+from courtside.dashboard.sentiment_section import sentiment_section
 from courtside.dashboard.text import md_escape
 from courtside.errors import CourtsideError
 from courtside.reference.players import PlayersTable, load_players
@@ -162,6 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     sections.players_section(view, f)
     sections.percentile_section(view, f)
+    sentiment_section(settings, view, players_table, f)
     sections.regional_section(settings, f)
     every_s = float(refresh_s) if live else None
     st.fragment(run_every=every_s)(sections.alerts_section)(settings, players_table, f)

@@ -203,7 +203,7 @@ def schema_changes(settings: Settings, subject: str) -> list[dict[str, Any]]:
 def check_results(settings: Settings, limit: int = CHECK_RUNS) -> list[dict[str, Any]]:
     """Check results over time, newest run first: ``started_at`` (ISO text), ``table``,
     ``day``, ``check``, ``kind``, ``severity``, ``status``, ``failing``, ``message``."""
-    from courtside.quality import check_history
+    from courtside.quality.runner import check_history
     from courtside.runs import RunRecorder
 
     if not (settings.state_dir / "runs.db").exists():
