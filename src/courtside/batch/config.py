@@ -23,6 +23,9 @@ class BatchSettings(Section):
         lock_wait_s: How long a run waits for another run's lock before refusing.
         spark_master: Spark master URL for ``--engine spark``.
         spark_driver_memory: Spark driver memory (local mode runs in the driver).
+        enrich: Enrich the de-duplicated posts (sentiment, language, hashtags, mentions,
+            cashtags, URLs: the ``courtside.enrich`` columns) as they are written to
+            ``tweets/``; needs the ``enrich`` extra.
     """
 
     engine: Literal["duckdb", "spark"] = "duckdb"
@@ -32,6 +35,7 @@ class BatchSettings(Section):
     lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
     spark_master: str = "local[*]"
     spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
+    enrich: bool = True
 
 
 def batch_settings(settings: Settings) -> BatchSettings:

@@ -23,6 +23,7 @@ from courtside.batch.errors import BatchError
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 __all__ = ["DuckDBEngine"]
 
@@ -86,6 +87,24 @@ def _set_aside(
     else:
         files[index] = replacement
         origin[replacement] = original
+
+
+#: Rows per Arrow batch handed to the enrichment (bounds the Python-side memory).
+ENRICH_BATCH_ROWS = 65_536
+
+
+def _enriched_reader(batches: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """``batches`` with the enrichment columns appended, as a lazy reader."""
+    import pyarrow as pa
+
+    from courtside.enrich.api import default_enricher
+    from courtside.enrich.arrow import ENRICH_SCHEMA, enrich_record_batches
+
+    enricher = default_enricher()
+    names = set(ENRICH_SCHEMA.names)
+    kept = [f for f in batches.schema if f.name not in names]
+    schema = pa.schema([*kept, *ENRICH_SCHEMA])
+    return pa.RecordBatchReader.from_batches(schema, enrich_record_batches(batches, enricher))
 
 
 class DuckDBEngine:
@@ -155,11 +174,29 @@ class DuckDBEngine:
             existing=bool(plan.existing_files), existing_ids=bool(plan.other_files)
         )
         fmt = "PARQUET, COMPRESSION snappy" if plan.format == "parquet" else "JSON"
-        conn.execute(
-            f"COPY ({query}) TO {_lit(plan.staging)} (FORMAT {fmt},"
-            " PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE true,"
-            " FILENAME_PATTERN 'part-{i}')"
+        copy_options = (
+            f" TO {_lit(plan.staging)} (FORMAT {fmt}, PARTITION_BY (year, month, day),"
+            " OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}')"
         )
+        if not plan.enrich:
+            conn.execute(f"COPY ({query}){copy_options}")
+            return
+        # The de-duplicated rows are materialised first, so that a bad raw file fails
+        # here, in DuckDB, with its name (see _culprits); then they stream as Arrow
+        # batches through the enrichment into a second cursor's COPY.
+        conn.execute(f"CREATE OR REPLACE TABLE deduped AS {query}")
+        try:
+            reader = conn.cursor()
+            writer = conn.cursor()
+            try:
+                batches = reader.sql("SELECT * FROM deduped").to_arrow_reader(ENRICH_BATCH_ROWS)
+                writer.register("enriched", _enriched_reader(batches))
+                writer.execute(f"COPY (SELECT * FROM enriched){copy_options}")
+            finally:
+                writer.close()
+                reader.close()
+        finally:
+            conn.execute("DROP TABLE IF EXISTS deduped")
 
     @staticmethod
     def _reader(files: tuple[str, ...], fmt: str, *, ids_only: bool = False) -> str:
