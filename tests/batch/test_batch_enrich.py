@@ -211,3 +211,31 @@ def test_the_log_policy_records_the_new_columns_without_applying_them(
     history = Catalog.open(settings).schema_changes("twitter_nba_db", "tweets")
     assert {c["name"] for c in history[-1].diff["added"]} == set(ENRICH_COLUMNS)
     assert not history[-1].applied
+
+
+def test_an_incremental_run_carries_existing_rows_enrichment_and_a_reset_redoes_it(
+    settings: Settings,
+) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    write_lines(settings.lake, DAY1, [_post("old1", DAY1, "What a great win")])
+    run_dedupe(settings)
+    (path,) = (settings.lake / "tweets" / DAY1).glob("*.parquet")
+    table = pq.read_table(path)
+    index = table.schema.get_field_index("sentiment_label")
+    marked = table.set_column(index, "sentiment_label", pa.array(["marker"], pa.string()))
+    pq.write_table(marked, path)
+
+    write_lines(settings.lake, DAY1, [_post("new1", DAY1, "Awful refs, terrible loss")])
+    result = run_dedupe(settings)
+
+    by_id = {r["id"]: r for r in output_rows(settings.lake)}
+    assert by_id["old1"]["sentiment_label"] == "marker"  # carried, not computed again
+    assert by_id["new1"]["sentiment_label"] == "negative"
+    assert result.enrichment["labels"] == {"marker": 1, "negative": 1}
+    run_dedupe(settings, reset_bookmark=True)
+    assert {r["id"]: r["sentiment_label"] for r in output_rows(settings.lake)} == {
+        "old1": "positive",
+        "new1": "negative",
+    }

@@ -25,7 +25,9 @@ With enrichment on (``[batch] enrich``, the default) every row the engine writes
 It is a batch step, not a stream transform, because language detection and entity
 extraction cost far more than delivery's budget per record, and because it makes
 re-enrichment (a new model, a fixed rule) a ``--reset-bookmark`` away rather than a
-replay of the stream. The run record counts the written rows by label and by unscored
+replay of the stream. On DuckDB an incremental run carries the enrichment of the existing
+rows it keeps (Parquet output) and enriches only the others; Spark enriches every row
+it writes (the same values). The run record counts the written rows by label and by unscored
 reason (``enrich_*`` counts, ``enrichment`` detail).
 
 A run that rejected rows or quarantined files ends ``succeeded_with_rejects``.

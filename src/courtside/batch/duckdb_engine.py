@@ -186,17 +186,53 @@ class DuckDBEngine:
         # batches through the enrichment into a second cursor's COPY.
         conn.execute(f"CREATE OR REPLACE TABLE deduped AS {query}")
         try:
+            todo, carried = "deduped", ""
+            if self._carry_enrichment(conn, plan):
+                # A kept existing row is the same post as when it was enriched: its
+                # columns are carried over, and only the other rows are enriched.
+                todo = "deduped_todo"
+                carried = " UNION ALL BY NAME SELECT * FROM deduped_carried"
             reader = conn.cursor()
             writer = conn.cursor()
             try:
-                batches = reader.sql("SELECT * FROM deduped").to_arrow_reader(ENRICH_BATCH_ROWS)
+                batches = reader.sql(f"SELECT * FROM {todo}").to_arrow_reader(ENRICH_BATCH_ROWS)
                 writer.register("enriched", _enriched_reader(batches))
-                writer.execute(f"COPY (SELECT * FROM enriched){copy_options}")
+                writer.execute(f"COPY (SELECT * FROM enriched{carried}){copy_options}")
             finally:
                 writer.close()
                 reader.close()
         finally:
-            conn.execute("DROP TABLE IF EXISTS deduped")
+            for name in ("deduped", "deduped_todo", "deduped_carried", "existing_enrichment"):
+                conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _carry_enrichment(self, conn: duckdb.DuckDBPyConnection, plan: DedupePlan) -> bool:
+        """Split ``deduped`` into rows whose enrichment the existing Parquet files hold
+        (``deduped_carried``, with those columns) and the rest (``deduped_todo``); False
+        (nothing split) when there are none. ``--reset-bookmark`` plans no existing files,
+        so a rebuild enriches every row again."""
+        from courtside.enrich.arrow import ENRICH_COLUMNS
+
+        if plan.format != "parquet" or not plan.existing_files:
+            return False
+        source = self._reader(plan.existing_files, plan.format)
+        names = {row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        if not set(ENRICH_COLUMNS) <= names:
+            return False
+        cols = ", ".join(f'"{c}"' for c in ENRICH_COLUMNS)
+        conn.execute(
+            f"CREATE OR REPLACE TABLE existing_enrichment AS SELECT id, {cols} FROM {source}"
+            " WHERE sentiment_label IS NOT NULL"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE deduped_carried AS SELECT d.*,"
+            f" {', '.join(f'e.{c}' for c in ENRICH_COLUMNS)}"
+            " FROM deduped AS d JOIN existing_enrichment AS e USING (id)"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE deduped_todo AS SELECT * FROM deduped AS d"
+            " WHERE NOT EXISTS (SELECT 1 FROM existing_enrichment AS e WHERE e.id = d.id)"
+        )
+        return True
 
     @staticmethod
     def _reader(files: tuple[str, ...], fmt: str, *, ids_only: bool = False) -> str:
