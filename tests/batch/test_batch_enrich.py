@@ -12,11 +12,13 @@ import orjson
 import pytest
 from batch_helpers import delivered, output_rows, write_lines, write_raw
 
-from courtside.batch import run_dedupe, run_workflow
+from courtside.batch.dedupe import run_dedupe
+from courtside.batch.workflow import run_workflow
 from courtside.catalog.query import open_duckdb
 from courtside.catalog.store import Catalog
 from courtside.config import Settings, load_settings
-from courtside.enrich import ENRICH_COLUMNS, Enricher
+from courtside.enrich.arrow import ENRICH_COLUMNS
+from courtside.enrich.core import Enricher
 from courtside.generate.generator import GeneratorConfig
 from courtside.runs import RunRecorder
 

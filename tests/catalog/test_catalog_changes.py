@@ -10,8 +10,10 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from courtside.batch import run_dedupe
-from courtside.catalog import Catalog, crawl, open_duckdb
+from courtside.batch.dedupe import run_dedupe
+from courtside.catalog.crawler import crawl
+from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.cli import app
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic

@@ -9,7 +9,7 @@ import orjson
 import pytest
 from typer.testing import CliRunner
 
-from courtside.catalog import crawl
+from courtside.catalog.crawler import crawl
 from courtside.cli import app
 from courtside.config import Settings
 from courtside.errors import CourtsideError

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from profile_helpers import day_rows, write_table
 
-from courtside.catalog import Catalog
 from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.lake.tables import partition_version
 from courtside.places import Places

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from courtside._model import Section
-
-if TYPE_CHECKING:
-    from courtside.config import Settings
 
 
 class BatchSettings(Section):
@@ -36,9 +33,3 @@ class BatchSettings(Section):
     spark_master: str = "local[*]"
     spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
     enrich: bool = True
-
-
-def batch_settings(settings: Settings) -> BatchSettings:
-    """The ``batch`` section of ``settings`` or the defaults."""
-    section = getattr(settings, "batch", None)
-    return section if isinstance(section, BatchSettings) else BatchSettings()
