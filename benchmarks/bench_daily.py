@@ -4,9 +4,11 @@ On the lake of the de-duplication benchmark (``bench_dedupe.build_raw``: generat
 records, 30% duplicates, 30 days, then the workflow: dedupe + crawl), measures, each in
 its own process so peak RSS is per run:
 
-* the daily job for every day on the DuckDB engine (engine start included);
+* the daily job for every day on the DuckDB engine (engine start included): both of its
+  queries, the players total and the per-player daily sentiment (the lake is enriched by
+  the dedupe step);
 * the same on the Spark engine (session start included), unless ``--no-spark``; both
-  outputs must be identical;
+  engines' outputs (both queries) must be identical;
 * ``courtside load`` into PostgreSQL of a synthesised ``players_total_tweets/`` of
   ``--load-rows`` rows (reading the lake, checking and COPY in one transaction), and the
   same rows into the DuckDB warehouse for comparison.
@@ -51,7 +53,7 @@ def child(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     if args.child in ("duckdb", "spark"):
         from courtside.job.daily import run_days
-        from courtside.job.output import read_output
+        from courtside.job.output import read_output, read_sentiment_output
         from courtside.job.pending import input_days
 
         days = sorted(input_days(settings))
@@ -61,13 +63,24 @@ def child(args: argparse.Namespace) -> None:
             raise SystemExit(f"{args.child}: {batch.results[-1].error}")
         rss = _peak_rss_mib() + (_children_peak_rss_mib() if args.child == "spark" else 0.0)
         table = read_output(settings.lake)
-        out = Path(args.home) / f"output-{args.child}.arrow"
         import pyarrow as pa
 
-        with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
+        sentiment = read_sentiment_output(settings.lake)
+        for name, output in (("output", table), ("sentiment", sentiment)):
+            out = Path(args.home) / f"{name}-{args.child}.arrow"
+            with pa.OSFile(str(out), "wb") as sink, pa.ipc.new_file(sink, output.schema) as w:
+                w.write_table(output)
+        sentiment_rows = sum(r.sentiment_rows or 0 for r in batch.results)
         print(
-            json.dumps({"seconds": seconds, "rss_mib": rss, "days": len(days), "rows": batch.rows})
+            json.dumps(
+                {
+                    "seconds": seconds,
+                    "rss_mib": rss,
+                    "days": len(days),
+                    "rows": batch.rows,
+                    "sentiment_rows": sentiment_rows,
+                }
+            )
         )
         return
     from courtside.warehouse.loader import load
@@ -155,9 +168,13 @@ def main() -> None:
             f" (built in {time.perf_counter() - t0:.0f} s)"
         )
     shutil.rmtree(home / "lake" / "players_total_tweets", ignore_errors=True)
+    shutil.rmtree(home / "lake" / "players_daily_sentiment", ignore_errors=True)
 
     duck = measure("duckdb", home)
-    print(f"\ndaily job, all {duck['days']} days ({duck['rows']:,} output rows):")
+    print(
+        f"\ndaily job, both queries, all {duck['days']} days ({duck['rows']:,} players-total"
+        f" rows, {duck['sentiment_rows']:,} sentiment rows):"
+    )
     print(f"  duckdb engine : {duck['seconds']:7.2f} s  peak RSS {duck['rss_mib']:6.0f} MiB")
     if not args.no_spark:
         spark = measure("spark", home)
@@ -167,11 +184,12 @@ def main() -> None:
         )
         import pyarrow as pa
 
-        tables = [
-            pa.ipc.open_file(str(home / f"output-{k}.arrow")).read_all()
-            for k in ("duckdb", "spark")
-        ]
-        same = tables[0].equals(tables[1])
+        same = all(
+            pa.ipc.open_file(str(home / f"{name}-duckdb.arrow"))
+            .read_all()
+            .equals(pa.ipc.open_file(str(home / f"{name}-spark.arrow")).read_all())
+            for name in ("output", "sentiment")
+        )
         print(
             f"  speed-up      : {spark['seconds'] / duck['seconds']:7.1f}x (target >= 5x);"
             f" identical output: {same}"

@@ -4,7 +4,8 @@ Builds a raw lake of generated records (30% duplicates) and measures, each in it
 process so peak RSS is per run:
 
 * baseline: one hand-written DuckDB ``COPY (... QUALIFY row_number() ...)`` query;
-* the DuckDB engine (full run, memory limit set, spilling allowed);
+* the DuckDB engine (full run, memory limit set, spilling allowed), with the
+  enrichment step on (``[batch] enrich``, the default) and off;
 * the DuckDB engine, incremental run after adding 1% new raw data;
 * the Spark engine (full run, session start included), unless ``--no-spark``.
 
@@ -136,7 +137,12 @@ def child(args: argparse.Namespace) -> None:
         engine = SparkEngine(spark)
     else:
         engine = DuckDBEngine(memory_limit_mib=args.memory_mib, temp_dir=home / "duckdb-tmp")
-    result = run_dedupe(settings, engine=engine, reset_bookmark=args.child != "incremental")
+    result = run_dedupe(
+        settings,
+        engine=engine,
+        reset_bookmark=args.child != "incremental",
+        enrich=args.child != "duckdb-no-enrich",
+    )
     seconds = time.perf_counter() - started
     rss = _peak_rss_mib() + (_children_peak_rss_mib() if args.child == "spark" else 0.0)
     if args.child == "spark":
@@ -206,6 +212,8 @@ def main() -> None:
         bases.append(measure("baseline", home, args.memory_mib))
         reset_output(home)
         fulls.append(measure("duckdb", home, args.memory_mib))
+    reset_output(home)
+    plain = measure("duckdb-no-enrich", home, args.memory_mib)
     base = min(bases, key=lambda m: m["seconds"])
     full = min(fulls, key=lambda m: m["seconds"])
     full["rss_mib"] = max(m["rss_mib"] for m in fulls)
@@ -236,6 +244,7 @@ def main() -> None:
     print(f"{'run':<34} {'time':>10} {'throughput':>17} {'peak RSS':>12} {'output':>15}")
     print(line("baseline: hand-written DuckDB COPY", base, n))  # best of --repeat
     print(line("courtside DuckDB engine (full)", full, n))
+    print(line("courtside DuckDB, enrichment off", plain, n))
     print(line(f"courtside DuckDB incremental (+{extra:,})", inc, extra))
     if spark:
         print(line("courtside Spark engine (full)", spark, n))
@@ -246,6 +255,11 @@ def main() -> None:
     if spark:
         ratio = spark["seconds"] / full["seconds"]
         print(f"Spark / DuckDB engine time:    {ratio:.2f}x (target >= 4x)")
+    enrich_s = full["seconds"] - plain["seconds"]
+    print(
+        f"enrichment on / off time:      {full['seconds'] / plain['seconds']:.2f}x"
+        f" (the step: {enrich_s:.1f} s, {int(full['rows']) / max(enrich_s, 1e-9):,.0f} posts/s)"
+    )
     print(f"DuckDB engine peak RSS:        {full['rss_mib']:,.0f} MiB (target < 2048 MiB)")
     print(f"incremental / full time:       {inc['seconds'] / full['seconds']:.1%} (target < 10%)")
 

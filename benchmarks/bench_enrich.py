@@ -178,7 +178,10 @@ def main() -> None:
         enrich_table(table, Enricher())
 
     batch_rate = n / _best(args.runs, batch)
-    print(f"enrich_table (Arrow batch of {n:,} rows): {batch_rate:,.0f} posts/s")
+    batch_ratio = batch_rate / bare_rate
+    print(f"enrich_table (Arrow batch of {n:,} rows, the batch step): {batch_rate:,.0f} posts/s")
+    print(f"ratio enrich_table / bare loop: {batch_ratio:.2f}x (target >= {RATIO_TARGET}x)")
+    print(f"batch step target {TARGET:,} posts/s: {'met' if batch_rate >= TARGET else 'NOT met'}")
 
     stats = Enricher()
     for post in posts:

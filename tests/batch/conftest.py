@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+# The enrichment runs in Spark's Python workers, started with $PYSPARK_PYTHON (default:
+# python3 on PATH, which has no courtside). Set before any test starts a SparkContext.
+os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
 
 @pytest.fixture(scope="session")

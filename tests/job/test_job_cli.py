@@ -70,6 +70,9 @@ def test_daily_pending_then_history(home: Path) -> None:
         "GetTable",
         "CreateTable",
         "RunQuery",
+        "GetSentimentTable",
+        "CreateSentimentTable",
+        "RunSentimentQuery",
         "StopEngine",
         "Succeed",
     ]

@@ -36,6 +36,10 @@ def test_success_creates_the_table_then_reuses_it(settings: Settings) -> None:
         ("GetTable", "succeeded"),
         ("CreateTable", "succeeded"),
         ("RunQuery", "succeeded"),
+        ("GetSentimentTable", "succeeded"),
+        ("CreateSentimentTable", "succeeded"),
+        # These posts were written without the enrichment columns.
+        ("RunSentimentQuery", "skipped"),
         ("StopEngine", "succeeded"),
         ("Succeed", "succeeded"),
     ]
@@ -45,6 +49,8 @@ def test_success_creates_the_table_then_reuses_it(settings: Settings) -> None:
         "StartEngine",
         "GetTable",
         "RunQuery",
+        "GetSentimentTable",
+        "RunSentimentQuery",
         "StopEngine",
         "Succeed",
     ]

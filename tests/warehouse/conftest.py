@@ -62,4 +62,5 @@ def target(request: pytest.FixtureRequest, home: Path) -> Iterator[tuple[str, Se
         return
     url = request.getfixturevalue("pg_url")
     pg_execute(url, "DROP TABLE IF EXISTS playerstotaltweets")
+    pg_execute(url, "DROP TABLE IF EXISTS playersdailysentiment")
     yield "postgres", load_settings(home=home, warehouse={"url": url})

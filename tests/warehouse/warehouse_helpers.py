@@ -8,7 +8,7 @@ from typing import Any
 import orjson
 
 from courtside.config import Settings
-from courtside.job.output import day_dir
+from courtside.job.output import SENTIMENT_ZONE, day_dir
 from courtside.lake.layout import object_name, write_atomic
 from courtside.warehouse.loader import open_warehouse
 
@@ -22,6 +22,17 @@ def write_day(settings: Settings, day: date, totals: dict[str, int]) -> None:
     if totals:
         lines = [orjson.dumps({"player": p, "total": t}) + b"\n" for p, t in totals.items()]
         write_atomic(folder / object_name("players_total_tweets", ".json"), lines)
+
+
+def write_sentiment_day(settings: Settings, day: date, rows: list[dict[str, Any]]) -> None:
+    """The daily job's ``players_daily_sentiment/`` output of one day."""
+    folder = day_dir(settings.lake, day, SENTIMENT_ZONE)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.iterdir():
+        old.unlink()
+    if rows:
+        lines = [orjson.dumps(r) + b"\n" for r in rows]
+        write_atomic(folder / object_name(SENTIMENT_ZONE, ".json"), lines)
 
 
 def rows(settings: Settings) -> list[tuple[object, ...]]:

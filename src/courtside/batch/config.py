@@ -20,6 +20,9 @@ class BatchSettings(Section):
             DuckDB spills to disk.
         duckdb_threads: DuckDB worker threads of those jobs (unset: one per core).
         lock_wait_s: How long a run waits for another run's lock before refusing.
+        enrich: Enrich the de-duplicated posts (sentiment, language, hashtags, mentions,
+            cashtags, URLs: the ``courtside.enrich`` columns) as they are written to
+            ``tweets/``; needs the ``enrich`` extra.
     """
 
     engine: Literal["duckdb", "spark"] = "duckdb"
@@ -27,3 +30,4 @@ class BatchSettings(Section):
     duckdb_memory_mib: int = Field(default=1024, ge=128, le=1_048_576)
     duckdb_threads: int | None = Field(default=None, ge=1, le=256)
     lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
+    enrich: bool = True

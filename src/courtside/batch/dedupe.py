@@ -18,6 +18,18 @@ The job, whatever the engine:
    files of this run (which the merge makes harmless; reject files are rewritten under
    the same names).
 
+With enrichment on (``[batch] enrich``, the default) every row the engine writes gets the
+:mod:`courtside.enrich` columns (sentiment, language, entities) on its way to
+``tweets/``: DuckDB streams the de-duplicated rows as Arrow batches through
+:func:`courtside.enrich.enrich_table`, Spark runs :func:`courtside.enrich.spark.spark_enrich`.
+It is a batch step, not a stream transform, because language detection and entity
+extraction cost far more than delivery's budget per record, and because it makes
+re-enrichment (a new model, a fixed rule) a ``--reset-bookmark`` away rather than a
+replay of the stream. On DuckDB an incremental run carries the enrichment of the existing
+rows it keeps (Parquet output) and enriches only the others; Spark enriches every row
+it writes (the same values). The run record counts the written rows by label and by unscored
+reason (``enrich_*`` counts, ``enrichment`` detail).
+
 A run that rejected rows or quarantined files ends ``succeeded_with_rejects``.
 """
 
@@ -74,6 +86,8 @@ class DedupeResult:
     rows_out: int = 0
     partitions: list[str] = field(default_factory=list)
     rejected: dict[str, dict[str, Any]] = field(default_factory=dict)
+    enrich: bool = False
+    enrichment: dict[str, dict[str, int]] = field(default_factory=dict)
 
     @property
     def rows_rejected(self) -> int:
@@ -111,7 +125,18 @@ class DedupeResult:
             "rows_out": self.rows_out,
             "rows_dropped": self.rows_dropped,
             "partitions_written": len(self.partitions),
+            **self.enrich_counts(),
         }
+
+    def enrich_counts(self) -> dict[str, int]:
+        """``enrich_<label>`` and ``enrich_unscored_<reason>`` counts of the written rows
+        (empty when enrichment was off)."""
+        if not self.enrich:
+            return {}
+        out = {f"enrich_{label}": n for label, n in self.enrichment.get("labels", {}).items()}
+        for reason, n in self.enrichment.get("unscored", {}).items():
+            out[f"enrich_unscored_{reason.replace('-', '_')}"] = n
+        return out
 
 
 def _rows_in(files: list[Path], fmt: str) -> int:
@@ -138,6 +163,38 @@ def _count_lines(path: Path) -> int:
     return count + (1 if last != b"\n" else 0)
 
 
+def _enrich_summary(files: list[Path], fmt: str) -> dict[str, dict[str, int]]:
+    """The written rows per sentiment label, unscored reason and language source: read
+    back from the staged files, so both engines report the same way."""
+    summary: dict[str, dict[str, int]] = {"labels": {}, "unscored": {}, "lang_sources": {}}
+    if not files:
+        return summary
+    import duckdb
+
+    names = [str(p) for p in files]
+    if fmt == "parquet":
+        source = "read_parquet(?, union_by_name = true)"
+    else:
+        source = (
+            "read_json(?, format = 'newline_delimited', columns = {'sentiment_label':"
+            " 'VARCHAR', 'sentiment_reason': 'VARCHAR', 'lang_source': 'VARCHAR'})"
+        )
+    con = duckdb.connect()
+    try:
+        rows = con.execute(
+            "SELECT sentiment_label, sentiment_reason, lang_source, count(*)"
+            f" FROM {source} GROUP BY ALL",
+            [names],
+        ).fetchall()
+    finally:
+        con.close()
+    for label, reason, lang_source, count in rows:
+        for key, value in (("labels", label), ("unscored", reason), ("lang_sources", lang_source)):
+            if value is not None:
+                summary[key][value] = summary[key].get(value, 0) + int(count)
+    return {key: dict(sorted(values.items())) for key, values in summary.items()}
+
+
 def _output_format(table_dir: Path) -> str | None:
     for part in output_partitions(table_dir):
         for fmt, suffix in _SUFFIX.items():
@@ -155,6 +212,7 @@ def run_dedupe(
     wait_s: float | None = None,
     recorder: RunRecorder | None = None,
     parent: Run | None = None,
+    enrich: bool | None = None,
 ) -> DedupeResult:
     """Run the de-duplication job once, recorded as a ``job`` run named ``dedupe``.
 
@@ -166,6 +224,7 @@ def run_dedupe(
         wait_s: Wait this long for another run's lock (default from settings).
         recorder: Where the run is recorded (default: the home folder's run records).
         parent: The workflow run this job is a step of.
+        enrich: Add the enrichment columns (default ``[batch] enrich``).
 
     Raises:
         JobBusyError: another run holds the lock.
@@ -179,13 +238,15 @@ def run_dedupe(
     engine = engine or cfg.engine
     engine_name = engine if isinstance(engine, str) else engine.name
     recorder = recorder or RunRecorder(settings)
+    enrich = cfg.enrich if enrich is None else enrich
     params: dict[str, Any] = {
         "engine": engine_name,
         "format": fmt,
         "reset_bookmark": reset_bookmark,
+        "enrich": enrich,
     }
     with recorder.run("job", JOB, params, parent=parent) as run:
-        result = DedupeResult(run.id, engine_name, fmt)
+        result = DedupeResult(run.id, engine_name, fmt, enrich=enrich)
         try:
             with job_lock(settings, JOB, cfg.lock_wait_s if wait_s is None else wait_s):
                 _dedupe(settings, engine, fmt, reset_bookmark, run, result)
@@ -203,6 +264,8 @@ def run_dedupe(
             if result.misplaced:
                 run.detail("misplaced", result.misplaced)
             run.detail("partitions", result.partitions)
+            if result.enrichment:
+                run.detail("enrichment", result.enrichment)
     return result
 
 
@@ -272,6 +335,7 @@ def _dedupe(
             other_files=tuple(str(p) for p in other),
             staging=str(staging),
             format=fmt,
+            enrich=result.enrich,
         )
         outcome: EngineResult = engine.run(plan, splitter)
         counter.join()
@@ -283,9 +347,10 @@ def _dedupe(
         unexpected = set(staged) - set(touched)
         if unexpected:
             raise BatchError(f"engine wrote partitions it was not asked for: {sorted(unexpected)}")
-        result.rows_out = _rows_in(
-            [p for part in staged for p in partition_files(staging, part, suffix)], fmt
-        )
+        staged_files = [p for part in staged for p in partition_files(staging, part, suffix)]
+        result.rows_out = _rows_in(staged_files, fmt)
+        if result.enrich:
+            result.enrichment = _enrich_summary(staged_files, fmt)
         for part in staged:
             swap_partition(staging / part, table_dir / part)
             result.partitions.append(part)

@@ -24,6 +24,7 @@ from courtside.sqltext import sql_literal
 
 if TYPE_CHECKING:
     import duckdb
+    import pyarrow as pa
 
 __all__ = ["DuckDBEngine"]
 
@@ -87,6 +88,24 @@ def _set_aside(
     else:
         files[index] = replacement
         origin[replacement] = original
+
+
+#: Rows per Arrow batch handed to the enrichment (bounds the Python-side memory).
+ENRICH_BATCH_ROWS = 65_536
+
+
+def _enriched_reader(batches: pa.RecordBatchReader) -> pa.RecordBatchReader:
+    """``batches`` with the enrichment columns appended, as a lazy reader."""
+    import pyarrow as pa
+
+    from courtside.enrich.api import default_enricher
+    from courtside.enrich.arrow import ENRICH_SCHEMA, enrich_record_batches
+
+    enricher = default_enricher()
+    names = set(ENRICH_SCHEMA.names)
+    kept = [f for f in batches.schema if f.name not in names]
+    schema = pa.schema([*kept, *ENRICH_SCHEMA])
+    return pa.RecordBatchReader.from_batches(schema, enrich_record_batches(batches, enricher))
 
 
 class DuckDBEngine:
@@ -156,11 +175,65 @@ class DuckDBEngine:
             existing=bool(plan.existing_files), existing_ids=bool(plan.other_files)
         )
         fmt = "PARQUET, COMPRESSION snappy" if plan.format == "parquet" else "JSON"
-        conn.execute(
-            f"COPY ({query}) TO {sql_literal(plan.staging)} (FORMAT {fmt},"
-            " PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE true,"
-            " FILENAME_PATTERN 'part-{i}')"
+        copy_options = (
+            f" TO {sql_literal(plan.staging)} (FORMAT {fmt}, PARTITION_BY (year, month, day),"
+            " OVERWRITE_OR_IGNORE true, FILENAME_PATTERN 'part-{i}')"
         )
+        if not plan.enrich:
+            conn.execute(f"COPY ({query}){copy_options}")
+            return
+        # The de-duplicated rows are materialised first, so that a bad raw file fails
+        # here, in DuckDB, with its name (see _culprits); then they stream as Arrow
+        # batches through the enrichment into a second cursor's COPY.
+        conn.execute(f"CREATE OR REPLACE TABLE deduped AS {query}")
+        try:
+            todo, carried = "deduped", ""
+            if self._carry_enrichment(conn, plan):
+                # A kept existing row is the same post as when it was enriched: its
+                # columns are carried over, and only the other rows are enriched.
+                todo = "deduped_todo"
+                carried = " UNION ALL BY NAME SELECT * FROM deduped_carried"
+            reader = conn.cursor()
+            writer = conn.cursor()
+            try:
+                batches = reader.sql(f"SELECT * FROM {todo}").to_arrow_reader(ENRICH_BATCH_ROWS)
+                writer.register("enriched", _enriched_reader(batches))
+                writer.execute(f"COPY (SELECT * FROM enriched{carried}){copy_options}")
+            finally:
+                writer.close()
+                reader.close()
+        finally:
+            for name in ("deduped", "deduped_todo", "deduped_carried", "existing_enrichment"):
+                conn.execute(f"DROP TABLE IF EXISTS {name}")
+
+    def _carry_enrichment(self, conn: duckdb.DuckDBPyConnection, plan: DedupePlan) -> bool:
+        """Split ``deduped`` into rows whose enrichment the existing Parquet files hold
+        (``deduped_carried``, with those columns) and the rest (``deduped_todo``); False
+        (nothing split) when there are none. ``--reset-bookmark`` plans no existing files,
+        so a rebuild enriches every row again."""
+        from courtside.enrich.arrow import ENRICH_COLUMNS
+
+        if plan.format != "parquet" or not plan.existing_files:
+            return False
+        source = self._reader(plan.existing_files, plan.format)
+        names = {row[0] for row in conn.execute(f"DESCRIBE SELECT * FROM {source}").fetchall()}
+        if not set(ENRICH_COLUMNS) <= names:
+            return False
+        cols = ", ".join(f'"{c}"' for c in ENRICH_COLUMNS)
+        conn.execute(
+            f"CREATE OR REPLACE TABLE existing_enrichment AS SELECT id, {cols} FROM {source}"
+            " WHERE sentiment_label IS NOT NULL"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE deduped_carried AS SELECT d.*,"
+            f" {', '.join(f'e.{c}' for c in ENRICH_COLUMNS)}"
+            " FROM deduped AS d JOIN existing_enrichment AS e USING (id)"
+        )
+        conn.execute(
+            "CREATE OR REPLACE TABLE deduped_todo AS SELECT * FROM deduped AS d"
+            " WHERE NOT EXISTS (SELECT 1 FROM existing_enrichment AS e WHERE e.id = d.id)"
+        )
+        return True
 
     @staticmethod
     def _reader(files: tuple[str, ...], fmt: str, *, ids_only: bool = False) -> str:

@@ -45,6 +45,9 @@ class DedupePlan:
         other_files: Output files of every other partition (only their ``id`` is read).
         staging: Folder (path or URI) to write the new partitions into.
         format: ``parquet`` or ``json`` (of the output, existing files included).
+        enrich: Append the enrichment columns (:data:`courtside.enrich.ENRICH_SCHEMA`) to
+            every written row, existing rows of the rewritten partitions included (they
+            are enriched again: the values are a pure function of the post).
     """
 
     new_files: tuple[str, ...]
@@ -52,6 +55,7 @@ class DedupePlan:
     other_files: tuple[str, ...]
     staging: str
     format: str
+    enrich: bool = False
 
 
 @dataclass

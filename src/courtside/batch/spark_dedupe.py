@@ -178,6 +178,10 @@ class SparkEngine:
             existing=bool(plan.existing_files), existing_ids=bool(plan.other_files), quote="`"
         )
         out = spark.sql(query)
+        if getattr(plan, "enrich", False):
+            from courtside.enrich.spark import spark_enrich
+
+            out = spark_enrich(out)
         (
             out.write.mode("overwrite")
             .partitionBy("year", "month", "day")

@@ -89,6 +89,7 @@ def run_workflow(
     reset_bookmark: bool = False,
     policy: str | None = None,
     recorder: RunRecorder | None = None,
+    enrich: bool | None = None,
 ) -> WorkflowResult:
     """Run dedupe, then the crawler over ``tweets/`` if dedupe succeeded.
 
@@ -108,6 +109,7 @@ def run_workflow(
                 reset_bookmark=reset_bookmark,
                 recorder=recorder,
                 parent=wf,
+                enrich=enrich,
             )
         except CourtsideError as exc:
             wf.transition("dedupe", FAILED, error=str(exc)[:500])

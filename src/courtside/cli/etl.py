@@ -28,6 +28,17 @@ Policy = Annotated[
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+Enrich = Annotated[
+    bool | None,
+    typer.Option(
+        "--enrich/--no-enrich",
+        help="Add sentiment, language and entity columns (default: [batch] enrich).",
+        show_default=False,
+    ),
+]
+
+
+_LABELS = ("positive", "negative", "neutral", "unscored")
 
 
 def _choice(value: str | None, allowed: tuple[str, ...], option: str) -> str | None:
@@ -42,6 +53,7 @@ def dedupe(
     engine: Engine = None,
     format: Format = None,
     reset_bookmark: Reset = False,
+    enrich: Enrich = None,
     wait_s: Annotated[
         float | None, typer.Option("--wait-s", help="Wait for another run's lock.")
     ] = None,
@@ -56,6 +68,7 @@ def dedupe(
         format=_choice(format, ("parquet", "json"), "--format"),
         reset_bookmark=reset_bookmark,
         wait_s=wait_s,
+        enrich=enrich,
     )
     if as_json:
         print_json(
@@ -65,6 +78,7 @@ def dedupe(
                 "counts": result.counts(),
                 "rejected": result.rejected,
                 "quarantined": result.quarantined,
+                "enrichment": result.enrichment,
             }
         )
         return
@@ -81,6 +95,16 @@ def dedupe(
         " post(s)",
         highlight=False,
     )
+    if result.enrich:
+        labels = result.enrichment.get("labels", {})
+        unscored = result.enrichment.get("unscored", {})
+        why = ", ".join(f"{reason} {n:,}" for reason, n in unscored.items())
+        console.print(
+            "enriched: "
+            + ", ".join(f"{label} {labels.get(label, 0):,}" for label in _LABELS)
+            + (f" ({why})" if why else ""),
+            highlight=False,
+        )
     for path, info in result.rejected.items():
         console.print(
             f"[yellow]rejected {info['rows']} row(s)[/yellow] of {escape(path)}"
@@ -169,6 +193,7 @@ def workflow(
     format: Format = None,
     reset_bookmark: Reset = False,
     policy: Policy = None,
+    enrich: Enrich = None,
 ) -> None:
     """Run dedupe, then crawl tweets/ only if dedupe succeeded (both recorded)."""
     from courtside.batch.workflow import run_workflow
@@ -179,6 +204,7 @@ def workflow(
         format=_choice(format, ("parquet", "json"), "--format"),
         reset_bookmark=reset_bookmark,
         policy=_choice(policy, ("log", "update"), "--policy"),
+        enrich=enrich,
     )
     dd = result.dedupe
     rejects = ""

@@ -98,7 +98,7 @@ def daily(
             }
         )
     else:
-        table = Table("day", "status", "engine", "rows", "run", "note")
+        table = Table("day", "status", "engine", "rows", "sentiment rows", "run", "note")
         for r in batch.results:
             note = r.note or ""
             if r.error:
@@ -110,6 +110,7 @@ def daily(
                 Text(r.status, style=_STYLE.get(r.status, "")),
                 r.engine,
                 str(r.rows),
+                _sentiment_cell(r.status, r.sentiment_rows),
                 r.run_id,
                 Text(note),
             )
@@ -126,6 +127,12 @@ def daily(
             f"daily job for {failed.day} failed in state {failed.failed_state}: "
             f"{failed.error} (run {failed.run_id}){later}"
         )
+
+
+def _sentiment_cell(status: str, rows: int | None) -> str:
+    if rows is not None:
+        return str(rows)
+    return "skipped" if status == "succeeded" else ""
 
 
 def _states(transitions: list[dict[str, Any]]) -> Text:

@@ -39,7 +39,9 @@ def load_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Create playerstotaltweets if missing and load every day of players_total_tweets/,
-    in one transaction (replace-days: exactly the days loaded; truncate: all rows)."""
+    in one transaction (replace-days: exactly the days loaded; truncate: all rows); then
+    the same for playersdailysentiment from players_daily_sentiment/ (with each player's
+    roster team)."""
     from courtside.warehouse.base import MODES
     from courtside.warehouse.errors import WarehouseConfigError
     from courtside.warehouse.loader import load
@@ -56,6 +58,12 @@ def load_cmd(
     if as_json:
         print_json(outcome.as_dict())
         return
+    _report(outcome)
+    if outcome.sentiment is not None:
+        _report(outcome.sentiment)
+
+
+def _report(outcome: LoadOutcome) -> None:
     if outcome.statements is not None:
         sys.stdout.write(outcome.statements)
         err_console.print(

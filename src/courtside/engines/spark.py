@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NotRequired, TypedDict, Unpack
@@ -161,6 +162,11 @@ def session_conf(
     )
     if settings is not None and settings.executor_memory:
         conf["spark.executor.memory"] = settings.executor_memory
+    if master is not None and master.startswith("local"):
+        # Python UDFs (the enrichment) run in Spark's Python workers, which start with
+        # $PYSPARK_PYTHON (default: python3 on PATH, without courtside); locally they can
+        # use this interpreter. A cluster's workers need courtside installed.
+        conf["spark.pyspark.python"] = sys.executable
     return master, conf
 
 

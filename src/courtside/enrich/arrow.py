@@ -12,15 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from itertools import accumulate
-from operator import attrgetter
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from courtside.enrich.core import Enricher, Enrichment
+from courtside.enrich.core import Enricher
 from courtside.enrich.entities import KINDS, Entities, entities_from_object, entities_from_text
 from courtside.enrich.errors import EnrichTableError
+from courtside.enrich.language import normalize_tag
 
 __all__ = ["ENRICH_COLUMNS", "ENRICH_SCHEMA", "enrich_record_batches", "enrich_table"]
 
@@ -123,16 +123,19 @@ def _row_entities(table: pa.Table, texts: list[Any]) -> list[Entities]:
     return [entities_from_object(e, t) for e, t in zip(column.to_pylist(), texts, strict=True)]
 
 
-_VALUES = attrgetter(*ENRICH_COLUMNS)
-
-
-def _output_columns(results: list[Enrichment]) -> list[pa.Array]:
-    if not results:
-        return [pa.array([], field.type) for field in ENRICH_SCHEMA]
-    columns = zip(*map(_VALUES, results), strict=True)
-    return [
-        pa.array(values, field.type) for values, field in zip(columns, ENRICH_SCHEMA, strict=True)
-    ]
+def _normalized(langs: list[Any]) -> list[str | None]:
+    """:func:`normalize_tag` of each value; a batch holds a handful of distinct tags, so
+    each distinct string is normalised once."""
+    tags: dict[str, str | None] = {}
+    out: list[str | None] = []
+    for tag in langs:
+        if isinstance(tag, str):
+            if tag not in tags:
+                tags[tag] = normalize_tag(tag)
+            out.append(tags[tag])
+        else:
+            out.append(normalize_tag(tag))
+    return out
 
 
 def enrich_table(table: pa.Table, enricher: Enricher) -> pa.Table:
@@ -152,14 +155,11 @@ def enrich_table(table: pa.Table, enricher: Enricher) -> pa.Table:
     else:
         langs = [None] * table.num_rows
     found = _row_entities(table, texts)
-    results = [
-        enricher.enrich_values(text, lang, ents)
-        for text, lang, ents in zip(texts, langs, found, strict=True)
-    ]
+    columns = enricher.enrich_columns(texts, _normalized(langs), found)
     kept = [name for name in table.column_names if name not in ENRICH_COLUMNS]
     out = table.select(kept)
-    for field, column in zip(ENRICH_SCHEMA, _output_columns(results), strict=True):
-        out = out.append_column(field, column)
+    for field in ENRICH_SCHEMA:
+        out = out.append_column(field, pa.array(columns[field.name], field.type))
     return out
 
 

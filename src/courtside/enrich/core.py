@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -243,7 +243,80 @@ class Enricher:
         self.stats.count(result, found)
         return result
 
-    def _enrich(self, text: Any, lang: str | None, found: Entities) -> Enrichment:
+    def enrich_columns(
+        self, texts: Sequence[Any], langs: Sequence[str | None], found: Sequence[Entities]
+    ) -> dict[str, list[Any]]:
+        """The :class:`Enrichment` columns of many rows at once (``langs`` already
+        normalised, as :func:`normalize_tag` gives them); counted.
+
+        Row by row, exactly what :meth:`enrich_values` gives; only faster: no object per
+        row, and the counters are updated once per call.
+        """
+        labels: list[str] = []
+        reasons: list[str | None] = []
+        compounds: list[float | None] = []
+        pos: list[float | None] = []
+        neg: list[float | None] = []
+        neu: list[float | None] = []
+        detected: list[str | None] = []
+        sources: list[str] = []
+        decide = self._decide
+        for text, tag in zip(texts, langs, strict=True):
+            lang, lang_source, reason, scores = decide(text, tag)
+            detected.append(lang)
+            sources.append(lang_source)
+            reasons.append(reason)
+            if scores is None:
+                labels.append("unscored")
+                compounds.append(None)
+                pos.append(None)
+                neg.append(None)
+                neu.append(None)
+            else:
+                compound = scores.compound
+                labels.append(
+                    "positive"
+                    if compound >= POSITIVE_MIN
+                    else "negative"
+                    if compound <= NEGATIVE_MAX
+                    else "neutral"
+                )
+                compounds.append(compound)
+                pos.append(scores.pos)
+                neg.append(scores.neg)
+                neu.append(scores.neu)
+        stats = self.stats
+        stats.posts += len(labels)
+        stats.labels.update(labels)
+        stats.unscored.update(r for r in reasons if r is not None)
+        stats.lang_sources.update(sources)
+        stats.languages.update(lang for lang in detected if lang is not None)
+        stats.languages_detected.update(
+            lang
+            for lang, source in zip(detected, sources, strict=True)
+            if source == "detected" and lang is not None
+        )
+        stats.entities_from_text += sum(f.from_text for f in found)
+        stats.bad_entities += sum(f.bad_items for f in found)
+        return {
+            "sentiment_label": labels,
+            "sentiment_reason": reasons,
+            "sentiment_score": compounds,
+            "sentiment_pos": pos,
+            "sentiment_neg": neg,
+            "sentiment_neu": neu,
+            "lang_detected": detected,
+            "lang_source": sources,
+            "hashtags": [f.hashtags for f in found],
+            "mentions": [f.mentions for f in found],
+            "cashtags": [f.cashtags for f in found],
+            "urls": [f.urls for f in found],
+        }
+
+    def _decide(
+        self, text: Any, lang: str | None
+    ) -> tuple[str | None, str, str | None, VaderScores | None]:
+        """The language, its source, the unscored reason and the scores of one post."""
         lang_source = "source"
         if lang is None:
             lang_source = "unknown"
@@ -253,6 +326,10 @@ class Enricher:
                     lang_source = "detected"
         reason = self._unscored_reason(text, lang)
         scores = None if reason is not None else self._scores(text)
+        return lang, lang_source, reason, scores
+
+    def _enrich(self, text: Any, lang: str | None, found: Entities) -> Enrichment:
+        lang, lang_source, reason, scores = self._decide(text, lang)
         return Enrichment(
             sentiment_label="unscored" if scores is None else label_of(scores.compound),
             sentiment_reason=reason,

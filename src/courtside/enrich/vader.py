@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress
 from typing import Any, NamedTuple
 
@@ -58,6 +58,29 @@ class VaderScores(NamedTuple):
     pos: float
     neg: float
     neu: float
+
+
+def _word_of(token: str) -> str:
+    # polarity_scores strips punctuation from both ends of a token unless that leaves
+    # two characters or fewer.
+    stripped = token.strip(_PUNCT)
+    return token if len(stripped) <= 2 else stripped
+
+
+class _Memo(dict[str, str]):
+    """``fn(key)`` for each key, computed once (posts reuse a small vocabulary); cleared
+    when it holds ``limit`` keys, so memory stays bounded."""
+
+    def __init__(self, fn: Callable[[str], str], limit: int = 1 << 17) -> None:
+        super().__init__()
+        self.fn = fn
+        self.limit = limit
+
+    def __missing__(self, key: str) -> str:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = self.fn(key)
+        return value
 
 
 def _covering_class(chars: Iterable[str], gap: int = 256) -> re.Pattern[str]:
@@ -98,6 +121,8 @@ class FastVader:
         self._n_scalar: float = vs.N_SCALAR
         self._c_incr: float = vs.C_INCR
         self._normalize = vs.normalize
+        self._words = _Memo(_word_of)
+        self._lowers = _Memo(str.lower)
         # Every phrase the idiom check looks up has two or three words, all of which must
         # sit near the lexicon word for it to match. So the check can be skipped unless a
         # nearby word is one of a phrase's words other than "the", "of", "to", "for", ...
@@ -140,8 +165,8 @@ class FastVader:
     def scores(self, text: str) -> VaderScores:
         """VADER's scores of ``text`` (a ``str``)."""
         text = self._replace_emoji(text).strip()
-        words = [t if len(s := t.strip(_PUNCT)) <= 2 else s for t in text.split()]
-        lowers = list(map(str.lower, words))
+        words = list(map(self._words.__getitem__, text.split()))
+        lowers = list(map(self._lowers.__getitem__, words))
         count = len(words)
         upper = sum(map(str.isupper, words))
         is_cap_diff = 0 < count - upper < count

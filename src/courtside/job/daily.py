@@ -4,13 +4,20 @@ Every execution goes through the same states, each recorded with its status, tim
 duration in the run record (kind ``job``, name ``daily``; ``courtside job history`` and
 ``courtside runs`` show them)::
 
-    StartEngine -> GetTable -> [CreateTable] -> RunQuery -> StopEngine -> Succeed
-    any failure ----------------------------------------> StopEngine -> Fail
+    StartEngine -> GetTable -> [CreateTable] -> RunQuery
+      -> GetSentimentTable -> [CreateSentimentTable] -> RunSentimentQuery
+      -> StopEngine -> Succeed
+    any failure ---------------------------------------------> StopEngine -> Fail
 
 ``GetTable`` looks the output table up in the catalog (and checks that the input
 ``tweets`` table is there); ``CreateTable`` runs the create-table HiveQL when it is
 missing; ``RunQuery`` runs the query HiveQL for the day, replacing that day's partition
-of ``players_total_tweets/`` and registering it in the catalog. In a range, the engine is
+of ``players_total_tweets/`` and registering it in the catalog. The three ``*Sentiment*``
+states do the same with the second query, ``players_daily_sentiment.hql`` (its table,
+then the day's per-player sentiment into ``players_daily_sentiment/``). When the
+catalog's ``tweets`` table has no enrichment columns (enrichment off, or a crawl under
+the ``log`` policy that kept the old schema), ``RunSentimentQuery`` is ``skipped`` with
+the reason; the original's query and counts are never affected. In a range, the engine is
 kept running between successful days (like an EMR cluster kept alive between steps) and
 stopped after the last one; a failure always stops it and ends the range.
 """
@@ -40,10 +47,10 @@ from courtside.job.hql import (
     render,
     split_statements,
 )
-from courtside.job.output import OUTPUT_ZONE, day_dir
+from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE, day_dir
 from courtside.job.params import DailyParams, check_location
 from courtside.lake.layout import date_partition, visible_files
-from courtside.runs import FAILED, SUCCEEDED, Run, RunRecord, RunRecorder, scrub
+from courtside.runs import FAILED, SKIPPED, SUCCEEDED, Run, RunRecord, RunRecorder, scrub
 
 __all__ = [
     "FAIL",
@@ -63,9 +70,29 @@ START_ENGINE, GET_TABLE, CREATE_TABLE, RUN_QUERY = (
     "RunQuery",
 )
 STOP_ENGINE, SUCCEED, FAIL = "StopEngine", "Succeed", "Fail"
-STATES = (START_ENGINE, GET_TABLE, CREATE_TABLE, RUN_QUERY, STOP_ENGINE, SUCCEED, FAIL)
+GET_SENTIMENT_TABLE, CREATE_SENTIMENT_TABLE, RUN_SENTIMENT_QUERY = (
+    "GetSentimentTable",
+    "CreateSentimentTable",
+    "RunSentimentQuery",
+)
+STATES = (
+    START_ENGINE,
+    GET_TABLE,
+    CREATE_TABLE,
+    RUN_QUERY,
+    GET_SENTIMENT_TABLE,
+    CREATE_SENTIMENT_TABLE,
+    RUN_SENTIMENT_QUERY,
+    STOP_ENGINE,
+    SUCCEED,
+    FAIL,
+)
 JOB_KIND, JOB_NAME = "job", "daily"
 OUTPUT_TABLE, INPUT_TABLE = "players_total_tweets", "tweets"
+SENTIMENT_TABLE = "players_daily_sentiment"
+SENTIMENT_FILE = "players_daily_sentiment.hql"
+#: Columns of the input the sentiment query reads besides the original's.
+SENTIMENT_INPUTS = ("sentiment_label", "sentiment_score")
 
 
 @dataclass(frozen=True)
@@ -79,6 +106,8 @@ class DailyResult:
         engine: ``duckdb`` or ``spark``.
         rows: Output rows (players) written for the day.
         created_table: True when this execution created the output table.
+        sentiment_rows: Rows written to ``players_daily_sentiment/`` for the day (None
+            when the sentiment query was skipped).
         note: A remark for the user (e.g. why there are zero rows).
         error: The failure, when it failed.
         failed_state: The state that failed.
@@ -93,6 +122,7 @@ class DailyResult:
     note: str | None = None
     error: str | None = None
     failed_state: str | None = None
+    sentiment_rows: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -149,6 +179,11 @@ def _input_table(catalog: Catalog, database: str) -> Table:
         raise MissingInputError(f"{database}.{INPUT_TABLE}") from None
 
 
+def _missing_sentiment_inputs(source: Table) -> list[str]:
+    names = {c.name for c in source.columns}
+    return [c for c in SENTIMENT_INPUTS if c not in names]
+
+
 def _output_table(catalog: Catalog, params: DailyParams) -> Table | None:
     try:
         table = catalog.get_table(params.database, params.table)
@@ -174,6 +209,56 @@ def _one_statement(file: str, values: dict[str, str]) -> str:
     if len(statements) != 1:
         raise QueryFileError(f"{file} must hold exactly one statement, found {len(statements)}")
     return statements[0]
+
+
+def _two_statements(file: str, values: dict[str, str]) -> tuple[str, str]:
+    """The ``CREATE EXTERNAL TABLE`` and the ``INSERT OVERWRITE`` of a query file that
+    keeps both (``players_daily_sentiment.hql``)."""
+    statements = split_statements(render(load_query(file), values))
+    if len(statements) != 2:
+        raise QueryFileError(f"{file} must hold exactly two statements, found {len(statements)}")
+    return statements[0], statements[1]
+
+
+def _run_sentiment(
+    machine: _Machine,
+    eng: DailyEngine,
+    catalog: Catalog,
+    source: Table,
+    params: DailyParams,
+    lake: Path,
+    day: date,
+) -> int | None:
+    """The second query's three states; the rows written, None when skipped."""
+    with machine.state(GET_SENTIMENT_TABLE) as info:
+        table = _output_table(catalog, params)
+        info["found"] = table is not None
+        ddl, query = _two_statements(SENTIMENT_FILE, params.values())
+    if table is None:
+        with machine.state(CREATE_SENTIMENT_TABLE):
+            table, _ = catalog.get_or_create_table(parse_create_table(ddl))
+    missing = _missing_sentiment_inputs(source)
+    if missing:
+        reason = (
+            f"{source.qualified_name} has no {', '.join(missing)} column: enable [batch] enrich"
+            " and crawl tweets/ with the update policy (courtside etl workflow --policy update)"
+        )
+        machine.run.transition(RUN_SENTIMENT_QUERY, SKIPPED, duration_ms=0.0, reason=reason)
+        machine.run.detail("sentiment_skipped", reason)
+        return None
+    with machine.state(RUN_SENTIMENT_QUERY) as info:
+        insert = parse_insert_overwrite(query)
+        if (insert.database, insert.table) != (params.database, params.table):
+            raise QueryFileError(f"{SENTIMENT_FILE} must write {params.database}.{params.table}")
+        rows = eng.run_insert(insert, [source, table], lake, day, SENTIMENT_ZONE)
+        values = (f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}")
+        catalog.add_partitions(
+            params.database,
+            params.table,
+            [Partition(values, str(day_dir(lake, day, SENTIMENT_ZONE)))],
+        )
+        info["rows"] = rows
+    return rows
 
 
 def _has_input(table: Table, day: date) -> bool:
@@ -219,6 +304,9 @@ def run_day(
     params = DailyParams(
         day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake / OUTPUT_ZONE)
     )
+    sentiment_params = DailyParams(
+        day, database, SENTIMENT_TABLE, INPUT_TABLE, check_location(lake / SENTIMENT_ZONE)
+    )
     eng = _engine(settings, engine)
     recorder = recorder or RunRecorder(settings)
     run_params = {
@@ -234,7 +322,7 @@ def run_day(
         recorder.run(JOB_KIND, JOB_NAME, run_params, parent=parent) as run,
     ):
         machine = _Machine(run)
-        created, rows = False, 0
+        created, rows, sentiment_rows = False, 0, None
         try:
             with machine.state(START_ENGINE) as info:
                 info["reused"] = not eng.start()
@@ -256,6 +344,9 @@ def run_day(
                     database, OUTPUT_TABLE, [Partition(values, str(day_dir(lake, day)))]
                 )
                 info["rows"] = rows
+            sentiment_rows = _run_sentiment(
+                machine, eng, catalog, source, sentiment_params, lake, day
+            )
             with machine.state(STOP_ENGINE) as info:
                 if keep_engine:
                     info["kept_running"] = True
@@ -273,6 +364,8 @@ def run_day(
             raise DailyJobError(day.isoformat(), failed, run.id, exc) from exc
         run.transition(SUCCEED)
         run.set_count("rows", rows)
+        if sentiment_rows is not None:
+            run.set_count("sentiment_rows", sentiment_rows)
         note = None
         if rows == 0:
             if _has_input(source, day):
@@ -280,7 +373,9 @@ def run_day(
             else:
                 note = f"no data in {INPUT_TABLE}/ for {day}: zero rows"
             run.detail("note", note)
-    return DailyResult(day, run.id, SUCCEEDED, eng.name, rows, created, note)
+    return DailyResult(
+        day, run.id, SUCCEEDED, eng.name, rows, created, note, sentiment_rows=sentiment_rows
+    )
 
 
 def _engine(settings: Settings, engine: str | DailyEngine) -> DailyEngine:

@@ -31,7 +31,7 @@ from courtside.catalog.query import duckdb_source
 from courtside.catalog.store import Catalog, Table
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite, to_duckdb_select
-from courtside.job.output import new_staging_dir, replace_day
+from courtside.job.output import OUTPUT_ZONE, new_staging_dir, replace_day
 from courtside.lake.layout import object_name
 from courtside.sqltext import sql_literal
 
@@ -62,10 +62,15 @@ class DailyEngine(Protocol):
         ...
 
     def run_insert(
-        self, insert: InsertOverwrite, tables: Sequence[Table], lake: Path, day: date
+        self,
+        insert: InsertOverwrite,
+        tables: Sequence[Table],
+        lake: Path,
+        day: date,
+        zone: str = OUTPUT_ZONE,
     ) -> int:
-        """Open ``tables``, replace the day's partition with the query's rows; return the
-        row count."""
+        """Open ``tables``, replace the day's partition of ``<lake>/<zone>/`` with the
+        query's rows; return the row count."""
         ...
 
     def stop(self) -> None:
@@ -120,7 +125,12 @@ class DuckDBDailyEngine:
         return True
 
     def run_insert(
-        self, insert: InsertOverwrite, tables: Sequence[Table], lake: Path, day: date
+        self,
+        insert: InsertOverwrite,
+        tables: Sequence[Table],
+        lake: Path,
+        day: date,
+        zone: str = OUTPUT_ZONE,
     ) -> int:
         """Open ``tables`` as views, write the query's rows as JSON lines into a staged
         folder and swap it in."""
@@ -132,9 +142,9 @@ class DuckDBDailyEngine:
                 f" SELECT * FROM {duckdb_source(table)}"
             )
         select = to_duckdb_select(insert.select)
-        staged = new_staging_dir(lake)
+        staged = new_staging_dir(lake, zone)
         try:
-            path = staged / object_name("players_total_tweets", ".json")
+            path = staged / object_name(zone, ".json")
             row = con.execute(
                 f"COPY ({select}) TO {sql_literal(str(path))} (FORMAT json)"
             ).fetchone()
@@ -147,7 +157,7 @@ class DuckDBDailyEngine:
                     os.fsync(fd)
                 finally:
                     os.close(fd)
-            replace_day(lake, day, staged)
+            replace_day(lake, day, staged, zone)
         finally:
             shutil.rmtree(staged, ignore_errors=True)
         return rows

@@ -17,7 +17,7 @@ from courtside.catalog.store import Catalog, Table
 from courtside.engines.spark import java_missing_reason, spark_session, submitted
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite
-from courtside.job.output import day_dir, day_files
+from courtside.job.output import OUTPUT_ZONE, day_dir, day_files
 
 if TYPE_CHECKING:
     from courtside.engines.config import SparkSettings
@@ -91,7 +91,12 @@ class SparkDailyEngine:
         return True
 
     def run_insert(
-        self, insert: InsertOverwrite, tables: Sequence[Table], lake: Path, day: date
+        self,
+        insert: InsertOverwrite,
+        tables: Sequence[Table],
+        lake: Path,
+        day: date,
+        zone: str = OUTPUT_ZONE,
     ) -> int:
         """Open the catalog's tables in the session (all of them, with their partitions,
         like Hive on the Glue catalog), run the ``INSERT OVERWRITE`` natively, then tidy
@@ -107,14 +112,14 @@ class SparkDailyEngine:
             register_spark(spark, self.catalog)
             self._registered = True
         spark.sql(insert.hive)
-        folder = day_dir(lake, day)
+        folder = day_dir(lake, day, zone)
         folder.mkdir(parents=True, exist_ok=True)  # an empty day is still a computed day
         for path in folder.iterdir():
             # Hadoop's checksum and marker files would break a Redshift COPY of the folder.
             if path.name.endswith(".crc") or path.name == "_SUCCESS":
                 path.unlink(missing_ok=True)
         rows = 0
-        for file in day_files(lake, day):
+        for file in day_files(lake, day, zone):
             with file.open("rb") as fh:
                 rows += sum(1 for line in fh if line.strip())
         return rows

@@ -1,4 +1,9 @@
-"""The warehouse contract: one table, ``playerstotaltweets``, loaded atomically.
+"""The warehouse contract: a table, ``playerstotaltweets`` (or ``playersdailysentiment``),
+loaded atomically.
+
+A backend object serves one table of one shape (:class:`TableSpec`): :data:`TOTALS`,
+the original's ``playerstotaltweets``, or :data:`SENTIMENT`, the per-player daily
+sentiment with the player's ``team`` (NULL for an athlete who is not on the roster).
 
 A *warehouse backend* (``duckdb.py``: a DuckDB file, the embedded default;
 ``postgres.py``: PostgreSQL by URL) implements :class:`Warehouse`. Every backend gives
@@ -44,9 +49,14 @@ __all__ = [
     "MODES",
     "PLAYER_MAX_CHARS",
     "ROWS_SCHEMA",
+    "SENTIMENT",
+    "SENTIMENT_COLUMNS",
+    "SENTIMENT_ROWS_SCHEMA",
+    "TOTALS",
     "Column",
     "LoadStats",
     "QueryResult",
+    "TableSpec",
     "Warehouse",
     "check_schema",
     "check_table_name",
@@ -88,6 +98,64 @@ ROWS_SCHEMA = pa.schema(
 )
 
 
+#: ``playersdailysentiment``: the lake's ``players_daily_sentiment`` rows plus ``team``
+#: (the roster team from the players table at load time, NULL for other athletes).
+SENTIMENT_COLUMNS: tuple[Column, ...] = (
+    Column("year", "integer"),
+    Column("month", "integer"),
+    Column("day", "integer"),
+    Column("player", f"varchar({PLAYER_MAX_CHARS})"),
+    Column("posts", "integer"),
+    Column("positive", "integer"),
+    Column("negative", "integer"),
+    Column("neutral", "integer"),
+    Column("avg_score", "double precision", not_null=False),
+    Column("team", f"varchar({PLAYER_MAX_CHARS})", not_null=False),
+)
+SENTIMENT_ROWS_SCHEMA = pa.schema(
+    [
+        pa.field("year", pa.int32(), nullable=False),
+        pa.field("month", pa.int32(), nullable=False),
+        pa.field("day", pa.int32(), nullable=False),
+        pa.field("player", pa.string(), nullable=False),
+        pa.field("posts", pa.int32(), nullable=False),
+        pa.field("positive", pa.int32(), nullable=False),
+        pa.field("negative", pa.int32(), nullable=False),
+        pa.field("neutral", pa.int32(), nullable=False),
+        pa.field("avg_score", pa.float64()),
+        pa.field("team", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """The shape of one warehouse table.
+
+    Attributes:
+        kind: ``totals`` or ``sentiment``.
+        default_name: The table's default name.
+        columns: Its columns, in order (what :func:`check_schema` compares).
+        rows_schema: The Arrow schema of the rows :meth:`Warehouse.load` takes.
+    """
+
+    kind: str
+    default_name: str
+    columns: tuple[Column, ...]
+    rows_schema: pa.Schema
+
+    @property
+    def names(self) -> list[str]:
+        """The column names, in order."""
+        return [c.name for c in self.columns]
+
+
+TOTALS = TableSpec("totals", "playerstotaltweets", COLUMNS, ROWS_SCHEMA)
+SENTIMENT = TableSpec(
+    "sentiment", "playersdailysentiment", SENTIMENT_COLUMNS, SENTIMENT_ROWS_SCHEMA
+)
+
+
 def check_table_name(name: str) -> str:
     """Return ``name`` if it is a plain lowercase SQL identifier.
 
@@ -102,21 +170,21 @@ def check_table_name(name: str) -> str:
     return name
 
 
-def create_table_sql(table: str) -> str:
+def create_table_sql(table: str, spec: TableSpec = TOTALS) -> str:
     """``CREATE TABLE IF NOT EXISTS`` for the warehouse table (same text on every backend)."""
-    cols = ",\n    ".join(str(c) for c in COLUMNS)
+    cols = ",\n    ".join(str(c) for c in spec.columns)
     return f"CREATE TABLE IF NOT EXISTS {check_table_name(table)} (\n    {cols}\n)"
 
 
-def check_schema(table: str, found: Sequence[Column]) -> None:
-    """Compare a table's columns (in order, types normalised by the backend) with
-    :data:`COLUMNS`.
+def check_schema(table: str, found: Sequence[Column], spec: TableSpec = TOTALS) -> None:
+    """Compare a table's columns (in order, types normalised by the backend) with the
+    spec's (default :data:`COLUMNS`).
 
     Raises:
         SchemaMismatchError: naming both schemas when they differ.
     """
-    if tuple(found) != COLUMNS:
-        raise SchemaMismatchError(table, [str(c) for c in COLUMNS], [str(c) for c in found])
+    if tuple(found) != spec.columns:
+        raise SchemaMismatchError(table, [str(c) for c in spec.columns], [str(c) for c in found])
 
 
 @dataclass(frozen=True)
@@ -172,8 +240,9 @@ class Warehouse(ABC):
 
     kind: ClassVar[str]
 
-    def __init__(self, table: str = "playerstotaltweets") -> None:
+    def __init__(self, table: str = "playerstotaltweets", spec: TableSpec = TOTALS) -> None:
         self.table = check_table_name(table)
+        self.spec = spec
 
     @abstractmethod
     def describe(self) -> str:
@@ -181,7 +250,7 @@ class Warehouse(ABC):
 
     @abstractmethod
     def load(self, rows: pa.Table, days: Sequence[date], mode: LoadMode) -> LoadStats:
-        """Load ``rows`` (schema :data:`ROWS_SCHEMA`) in one transaction.
+        """Load ``rows`` (schema ``self.spec.rows_schema``) in one transaction.
 
         Args:
             rows: The rows to insert; every row's day must be in ``days``.

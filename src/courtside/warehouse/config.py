@@ -22,6 +22,7 @@ class WarehouseSettings(Section):
         url: ``postgresql://user:password@host:port/database``; none: the DuckDB file.
         duckdb_file: The DuckDB warehouse file (default ``<home>/warehouse.duckdb``).
         table: The warehouse table (the original's ``playerstotaltweets``).
+        sentiment_table: The per-player daily sentiment table (``playersdailysentiment``).
         mode: Insert mode: ``replace-days`` replaces exactly the days being loaded;
             ``truncate`` (the original Data Pipeline's) empties the table first.
         connect_timeout_s: How long to wait for a PostgreSQL server.
@@ -34,6 +35,7 @@ class WarehouseSettings(Section):
     url: SecretStr | None = None
     duckdb_file: LocalPath | None = None
     table: str = Field(default="playerstotaltweets", pattern=IDENTIFIER_PATTERN)
+    sentiment_table: str = Field(default="playersdailysentiment", pattern=IDENTIFIER_PATTERN)
     mode: LoadMode = "replace-days"
     connect_timeout_s: float = Field(default=10.0, gt=0, le=300)
     redshift_s3_uri: str | None = Field(

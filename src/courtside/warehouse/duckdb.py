@@ -20,9 +20,11 @@ import pyarrow as pa
 from courtside._duckdb_sandbox import ReadOnlyStatementError, check_read_only, lock_down
 from courtside.warehouse.base import (
     PLAYER_MAX_CHARS,
+    TOTALS,
     Column,
     LoadStats,
     QueryResult,
+    TableSpec,
     Warehouse,
     check_schema,
     create_table_sql,
@@ -37,7 +39,11 @@ from courtside.warehouse.errors import (
 
 __all__ = ["DuckDBWarehouse"]
 
-_TYPES = {"INTEGER": "integer", "VARCHAR": f"varchar({PLAYER_MAX_CHARS})"}
+_TYPES = {
+    "INTEGER": "integer",
+    "VARCHAR": f"varchar({PLAYER_MAX_CHARS})",
+    "DOUBLE": "double precision",
+}
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -63,12 +69,15 @@ class DuckDBWarehouse(Warehouse):
     Args:
         path: The database file (created by the first load).
         table: The warehouse table.
+        spec: Its shape (default the original's ``playerstotaltweets``).
     """
 
     kind = "duckdb"
 
-    def __init__(self, path: Path, table: str = "playerstotaltweets") -> None:
-        super().__init__(table)
+    def __init__(
+        self, path: Path, table: str = "playerstotaltweets", spec: TableSpec = TOTALS
+    ) -> None:
+        super().__init__(table, spec)
         self.path = Path(path)
 
     def describe(self) -> str:
@@ -124,9 +133,9 @@ class DuckDBWarehouse(Warehouse):
         try:
             con.execute("BEGIN TRANSACTION")
             try:
-                con.execute(create_table_sql(self.table))
+                con.execute(create_table_sql(self.table, self.spec))
                 found = self._columns(con)
-                check_schema(self.table, found or [])
+                check_schema(self.table, found or [], self.spec)
                 if mode == "truncate":
                     deleted = con.execute(f"DELETE FROM {self.table}").fetchone()
                 else:
@@ -137,9 +146,9 @@ class DuckDBWarehouse(Warehouse):
                         " AND d.day = t.day)"
                     ).fetchone()
                 con.register("_courtside_rows", rows)
+                names = ", ".join(self.spec.names)
                 con.execute(
-                    f"INSERT INTO {self.table} (year, month, day, player, total)"
-                    " SELECT year, month, day, player, total FROM _courtside_rows"
+                    f"INSERT INTO {self.table} ({names}) SELECT {names} FROM _courtside_rows"
                 )
                 con.execute("COMMIT")
             except duckdb.Error as exc:

@@ -9,10 +9,22 @@ failing the load), and hands them to a backend, which loads them in one transact
 with ``--target redshift`` it writes the checked rows to ``<home>/exports/redshift/``
 and the Redshift statements that COPY them. Each load is recorded by
 :class:`~courtside.runs.RunRecorder` (kind ``load``).
+
+The same load then loads ``players_daily_sentiment/`` (the daily job's second query)
+into ``playersdailysentiment`` (``warehouse.sentiment_table``), in its own transaction,
+with the same checks, modes and Redshift statements. The roster join happens here, at
+load time: each row gets ``team``, the player's team in the players table
+(``courtside players``; names matched case- and accent-insensitively, as the detector
+matches them), NULL for an athlete who is not on the roster (X tags NFL, NASCAR and
+retired athletes with the same Athlete annotation). The lake keeps the query's rows as
+SPEC.md defines them, the original's counts are untouched, and since every load reloads
+every day, a trade in the players table shows on the next load. The run record counts
+the second table with a ``sentiment_`` prefix.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,12 +33,19 @@ from typing import Any, Literal
 from pydantic import SecretStr
 
 from courtside.config import Settings
-from courtside.job.output import output_days
+from courtside.job.output import SENTIMENT_ZONE, output_days
 from courtside.runs import Run, RunRecorder
-from courtside.warehouse.base import MODES, LoadStats, Warehouse
+from courtside.warehouse.base import MODES, SENTIMENT, TOTALS, LoadStats, TableSpec, Warehouse
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import WarehouseConfigError
-from courtside.warehouse.rows import Rejected, prepare_rows, read_rows, write_export
+from courtside.warehouse.rows import (
+    Rejected,
+    prepare_rows,
+    read_rows,
+    read_sentiment_rows,
+    with_team,
+    write_export,
+)
 
 __all__ = ["TARGETS", "LoadOutcome", "load", "open_warehouse", "prepare_rows", "resolve_target"]
 
@@ -53,6 +72,8 @@ class LoadOutcome:
         stats: The backend's figures (``None`` in a dry run or with nothing to load).
         statements: The Redshift SQL script (``--target redshift``).
         run_id: The run record's id.
+        sentiment: The same for ``playersdailysentiment`` (None when the lake has no
+            ``players_daily_sentiment/`` days).
     """
 
     target: Target
@@ -69,6 +90,7 @@ class LoadOutcome:
     rejected_examples: list[dict[str, Any]] = field(default_factory=list)
     rejected_by_reason: dict[str, int] = field(default_factory=dict)
     export: str | None = None
+    sentiment: LoadOutcome | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-friendly dict."""
@@ -87,6 +109,7 @@ class LoadOutcome:
             "stats": self.stats.as_dict() if self.stats else None,
             "statements": self.statements,
             "run_id": self.run_id,
+            "sentiment": self.sentiment.as_dict() if self.sentiment else None,
         }
 
 
@@ -118,8 +141,10 @@ def open_warehouse(
     *,
     target: str | None = None,
     url: SecretStr | str | None = None,
+    spec: TableSpec = TOTALS,
 ) -> Warehouse:
-    """The configured warehouse backend (DuckDB file or PostgreSQL).
+    """The configured warehouse backend (DuckDB file or PostgreSQL) for the table of
+    ``spec`` (``warehouse.table`` or ``warehouse.sentiment_table``).
 
     Raises:
         WarehouseConfigError: for ``redshift`` (statements only) or PostgreSQL without a URL.
@@ -140,20 +165,39 @@ def open_warehouse(
             )
         from courtside.warehouse.postgres import PostgresWarehouse
 
-        return PostgresWarehouse(secret, cfg.table, connect_timeout_s=cfg.connect_timeout_s)
+        return PostgresWarehouse(
+            secret, _table_name(settings, spec), connect_timeout_s=cfg.connect_timeout_s, spec=spec
+        )
     from courtside.warehouse.duckdb import DuckDBWarehouse
 
     path = cfg.duckdb_file or settings.home / "warehouse.duckdb"
-    return DuckDBWarehouse(path.resolve(), cfg.table)
+    return DuckDBWarehouse(path.resolve(), _table_name(settings, spec), spec)
+
+
+def _table_name(settings: Settings, spec: TableSpec) -> str:
+    cfg = settings.warehouse
+    return cfg.sentiment_table if spec is SENTIMENT else cfg.table
 
 
 def _plan(
-    settings: Settings, target: Target, url: SecretStr | str | None
+    settings: Settings, target: Target, url: SecretStr | str | None, spec: TableSpec = TOTALS
 ) -> tuple[Warehouse | None, str]:
     if target == "redshift":
         return None, "redshift (statements only)"
-    warehouse = open_warehouse(settings, target=target, url=url)
+    warehouse = open_warehouse(settings, target=target, url=url, spec=spec)
     return warehouse, warehouse.describe()
+
+
+def _team_lookup(settings: Settings) -> Any:
+    from courtside.reference.players import load_players
+
+    players = load_players(settings.home)
+
+    def team_of(name: str) -> str | None:
+        player = players.by_name(name)
+        return player.team if player is not None else None
+
+    return team_of
 
 
 def load(
@@ -166,7 +210,9 @@ def load(
     recorder: RunRecorder | None = None,
     parent: Run | str | None = None,
 ) -> LoadOutcome:
-    """Load every day of ``players_total_tweets/`` into the warehouse table.
+    """Load every day of ``players_total_tweets/`` into the warehouse table, then every
+    day of ``players_daily_sentiment/`` (with each player's roster ``team``) into the
+    sentiment table, each in its own transaction.
 
     Args:
         settings: Loaded settings (``settings.warehouse`` gives the defaults).
@@ -195,67 +241,114 @@ def load(
     params = {"target": kind, "warehouse": described, "mode": chosen_mode, "dry_run": dry_run}
     with recorder.run("load", table_name, params, parent=parent) as run:
         days = output_days(settings.lake)
-        rejected = Rejected()
-        good, _ = prepare_rows(read_rows(settings.lake, days, rejected), rejected)
-        examples = rejected.examples
-        run.set_count("days", len(days))
-        run.set_count("rows", good.num_rows)
-        run.set_count("rejected", rejected.count)
-        if rejected.count:
-            log.warning(
-                "%d row(s) rejected by the load checks: %s",
-                rejected.count,
-                ", ".join(f"{k} {v}" for k, v in sorted(rejected.by_reason.items())),
-            )
-            run.detail("rejected_examples", examples)
-            run.detail("rejected_by_reason", dict(sorted(rejected.by_reason.items())))
-        outcome: dict[str, Any] = {
-            "target": kind,
-            "warehouse": described,
-            "table": table_name,
-            "mode": chosen_mode,
-            "dry_run": dry_run,
-            "days": days,
-            "rows": good.num_rows,
-            "rejected": rejected.count,
-            "run_id": run.id,
-            "rejected_examples": examples,
-            "rejected_by_reason": dict(sorted(rejected.by_reason.items())),
-        }
-        if kind == "redshift":
-            from courtside.warehouse.redshift import redshift_statements
-
-            cfg = settings.warehouse
-            export = write_export(settings.home / "exports" / "redshift", table_name, good)
-            with_data = {
-                date(y, m, d)
-                for y, m, d in zip(
-                    good["year"].to_pylist(),
-                    good["month"].to_pylist(),
-                    good["day"].to_pylist(),
-                    strict=True,
-                )
-            }
-            outcome["export"] = str(export)
-            run.detail("export", str(export))
-            outcome["statements"] = redshift_statements(
-                table=table_name,
-                days=days,
-                days_with_data=[d for d in days if d in with_data],
-                mode=chosen_mode,
-                s3_uri=cfg.redshift_s3_uri,
-                iam_role=cfg.redshift_iam_role,
-                export=str(export.parent),
-            )
-            return LoadOutcome(**outcome)
+        outcome = _load_table(
+            settings, TOTALS, kind, warehouse, described, chosen_mode, dry_run, run, days
+        )
         if not days:
-            run.skip("no daily output in the lake: run `courtside job daily` first")
-            return LoadOutcome(**outcome)
-        if dry_run or warehouse is None:
-            return LoadOutcome(**outcome)
-        with warehouse:
-            stats = warehouse.load(good, days, chosen_mode)
-        run.set_count("rows_inserted", stats.rows_inserted)
-        run.set_count("rows_deleted", stats.rows_deleted)
-        run.detail("seconds", round(stats.seconds, 3))
-        return LoadOutcome(stats=stats, **outcome)
+            if kind != "redshift":
+                run.skip("no daily output in the lake: run `courtside job daily` first")
+            return outcome
+        sentiment_days = output_days(settings.lake, SENTIMENT_ZONE)
+        if not sentiment_days:
+            return outcome
+        sentiment_wh, sentiment_described = _plan(settings, kind, url, SENTIMENT)
+        sentiment = _load_table(
+            settings,
+            SENTIMENT,
+            kind,
+            sentiment_wh,
+            sentiment_described,
+            chosen_mode,
+            dry_run,
+            run,
+            sentiment_days,
+        )
+        return dataclasses.replace(outcome, sentiment=sentiment)
+
+
+def _load_table(
+    settings: Settings,
+    spec: TableSpec,
+    kind: Target,
+    warehouse: Warehouse | None,
+    described: str,
+    mode: LoadMode,
+    dry_run: bool,
+    run: Run,
+    days: list[date],
+) -> LoadOutcome:
+    """Read, check and load (or, dry, plan) one table's days; counts go to ``run`` (with a
+    ``sentiment_`` prefix for the second table)."""
+    prefix = "sentiment_" if spec is SENTIMENT else ""
+    table_name = _table_name(settings, spec)
+    rejected = Rejected()
+    if spec is SENTIMENT:
+        lake_rows = with_team(
+            read_sentiment_rows(settings.lake, days, rejected), _team_lookup(settings)
+        )
+    else:
+        lake_rows = read_rows(settings.lake, days, rejected)
+    good, _ = prepare_rows(lake_rows, rejected, spec)
+    examples = rejected.examples
+    run.set_count(f"{prefix}days", len(days))
+    run.set_count(f"{prefix}rows", good.num_rows)
+    run.set_count(f"{prefix}rejected", rejected.count)
+    if spec is SENTIMENT:
+        run.set_count("sentiment_rows_on_roster", good.num_rows - good["team"].null_count)
+    if rejected.count:
+        log.warning(
+            "%d row(s) of %s rejected by the load checks: %s",
+            rejected.count,
+            table_name,
+            ", ".join(f"{k} {v}" for k, v in sorted(rejected.by_reason.items())),
+        )
+        run.detail(f"{prefix}rejected_examples", examples)
+        run.detail(f"{prefix}rejected_by_reason", dict(sorted(rejected.by_reason.items())))
+    outcome: dict[str, Any] = {
+        "target": kind,
+        "warehouse": described,
+        "table": table_name,
+        "mode": mode,
+        "dry_run": dry_run,
+        "days": days,
+        "rows": good.num_rows,
+        "rejected": rejected.count,
+        "run_id": run.id,
+        "rejected_examples": examples,
+        "rejected_by_reason": dict(sorted(rejected.by_reason.items())),
+    }
+    if kind == "redshift":
+        from courtside.warehouse.redshift import redshift_statements
+
+        cfg = settings.warehouse
+        export = write_export(settings.home / "exports" / "redshift", table_name, good)
+        with_data = {
+            date(y, m, d)
+            for y, m, d in zip(
+                good["year"].to_pylist(),
+                good["month"].to_pylist(),
+                good["day"].to_pylist(),
+                strict=True,
+            )
+        }
+        outcome["export"] = str(export)
+        run.detail(f"{prefix}export", str(export))
+        outcome["statements"] = redshift_statements(
+            table=table_name,
+            days=days,
+            days_with_data=[d for d in days if d in with_data],
+            mode=mode,
+            s3_uri=cfg.redshift_s3_uri,
+            iam_role=cfg.redshift_iam_role,
+            export=str(export.parent),
+            spec=spec,
+        )
+        return LoadOutcome(**outcome)
+    if not days or dry_run or warehouse is None:
+        return LoadOutcome(**outcome)
+    with warehouse:
+        stats = warehouse.load(good, days, mode)
+    run.set_count(f"{prefix}rows_inserted", stats.rows_inserted)
+    run.set_count(f"{prefix}rows_deleted", stats.rows_deleted)
+    run.detail(f"{prefix}seconds", round(stats.seconds, 3))
+    return LoadOutcome(stats=stats, **outcome)

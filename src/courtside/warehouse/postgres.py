@@ -21,9 +21,11 @@ from pydantic import SecretStr
 
 from courtside.runs import scrub
 from courtside.warehouse.base import (
+    TOTALS,
     Column,
     LoadStats,
     QueryResult,
+    TableSpec,
     Warehouse,
     check_schema,
     create_table_sql,
@@ -75,8 +77,9 @@ class PostgresWarehouse(Warehouse):
         table: str = "playerstotaltweets",
         *,
         connect_timeout_s: float = 10.0,
+        spec: TableSpec = TOTALS,
     ) -> None:
-        super().__init__(table)
+        super().__init__(table, spec)
         self._url = url if isinstance(url, SecretStr) else SecretStr(url)
         self.connect_timeout_s = connect_timeout_s
         raw = self._url.get_secret_value()
@@ -150,16 +153,16 @@ class PostgresWarehouse(Warehouse):
         conn = self._connect()
         try:
             with conn.transaction(), conn.cursor() as cur:
-                cur.execute(create_table_sql(self.table))
-                check_schema(self.table, self._columns_of(cur, self.table) or [])
+                cur.execute(create_table_sql(self.table, self.spec))
+                check_schema(self.table, self._columns_of(cur, self.table) or [], self.spec)
                 # One load at a time (readers are not blocked).
                 cur.execute(f"LOCK TABLE {self.table} IN SHARE ROW EXCLUSIVE MODE")
                 deleted = self._delete(cur, days, mode)
                 with cur.copy(
-                    f"COPY {self.table} (year, month, day, player, total) FROM STDIN"
+                    f"COPY {self.table} ({', '.join(self.spec.names)}) FROM STDIN"
                     " (FORMAT csv, FORCE_NOT_NULL (player))"
                 ) as copy:
-                    for chunk in _csv_chunks(rows):
+                    for chunk in _csv_chunks(rows, self.spec.names):
                         copy.write(chunk)
         except SchemaMismatchError:
             raise
@@ -279,12 +282,12 @@ def _parse(url: str) -> dict[str, str]:
     return out
 
 
-def _csv_chunks(rows: pa.Table) -> Iterator[bytes]:
-    """The rows as CSV without a header, in chunks of ``_COPY_BATCH_ROWS`` rows."""
+def _csv_chunks(rows: pa.Table, names: list[str]) -> Iterator[bytes]:
+    """The rows as CSV without a header, in chunks of ``_COPY_BATCH_ROWS`` rows (a null
+    is an unquoted empty field, which COPY reads as NULL; ``player`` is forced not null,
+    so an empty name stays an empty string)."""
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")
-    for batch in rows.select(["year", "month", "day", "player", "total"]).to_batches(
-        _COPY_BATCH_ROWS
-    ):
+    for batch in rows.select(names).to_batches(_COPY_BATCH_ROWS):
         sink = io.BytesIO()
         pacsv.write_csv(pa.Table.from_batches([batch]), sink, options)
         yield sink.getvalue()

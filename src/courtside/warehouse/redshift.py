@@ -21,9 +21,9 @@ import re
 from collections.abc import Sequence
 from datetime import date
 
-from courtside.job.output import OUTPUT_ZONE
+from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE
 from courtside.sqltext import sql_literal
-from courtside.warehouse.base import COLUMNS, check_table_name
+from courtside.warehouse.base import TOTALS, TableSpec, check_table_name
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import WarehouseConfigError
 
@@ -44,6 +44,7 @@ def redshift_statements(
     s3_uri: str | None = None,
     iam_role: str | None = None,
     export: str = "<home>/exports/redshift",
+    spec: TableSpec = TOTALS,
 ) -> str:
     """The SQL script that loads ``days`` of the export into Redshift.
 
@@ -56,6 +57,7 @@ def redshift_statements(
         s3_uri: Where the export is copied in S3; placeholders are written when missing.
         iam_role: The IAM role ARN for COPY; placeholders are written when missing.
         export: The local export folder (named in the comments only).
+        spec: The table's shape (default the original's ``playerstotaltweets``).
 
     Raises:
         WarehouseConfigError: for an invalid table name, S3 URI or IAM role.
@@ -70,10 +72,11 @@ def redshift_statements(
     base = (s3_uri or PLACEHOLDER_S3_URI).rstrip("/")
     role = iam_role or PLACEHOLDER_IAM_ROLE
     with_data = set(days_with_data)
-    cols = ",\n    ".join(str(c) for c in COLUMNS)
-    names = ", ".join(c.name for c in COLUMNS)
+    cols = ",\n    ".join(str(c) for c in spec.columns)
+    names = ", ".join(spec.names)
+    zone = OUTPUT_ZONE if spec is TOTALS else SENTIMENT_ZONE
     lines = [
-        f"-- courtside: load {OUTPUT_ZONE} into Redshift, insert mode {mode}, {len(days)} day(s).",
+        f"-- courtside: load {zone} into Redshift, insert mode {mode}, {len(days)} day(s).",
         f"-- First copy the export {export.replace(chr(10), ' ')}/ to {base}/",
         f"--   (aws s3 sync <export>/ {base}/): it holds only the rows that passed the load",
         "--   checks, the same rows a DuckDB or PostgreSQL load inserts.",

@@ -11,6 +11,10 @@ A row is loadable when its player is text that every warehouse stores unchanged 
 * ``player-too-long``: over 255 **bytes** in UTF-8 (Redshift's ``varchar(255)`` counts
   bytes; PostgreSQL's counts characters, DuckDB does not check at all);
 * ``bad-total``: missing, negative or over 2,147,483,647;
+* ``bad-count`` (``playersdailysentiment``): ``posts``, ``positive``, ``negative`` or
+  ``neutral`` missing, negative or over 2,147,483,647;
+* ``bad-score`` (``playersdailysentiment``): an ``avg_score`` that is not a number in
+  [-1, 1] (NULL, no scored post, is loadable);
 * ``unreadable-line``: a line of an output file that is not valid UTF-8 JSON (invalid
   bytes, lone surrogates, raw control characters), read line by line so that it costs
   only itself, never its file, its day or the load.
@@ -25,7 +29,7 @@ import os
 import secrets
 import shutil
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -35,11 +39,25 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from courtside.job.output import day_files, read_output
+from courtside.job.output import (
+    OUTPUT_ZONE,
+    SENTIMENT_SCHEMA,
+    SENTIMENT_ZONE,
+    day_files,
+    read_output,
+    read_sentiment_output,
+)
 from courtside.lake.layout import date_partition, fsync_dir
-from courtside.warehouse.base import PLAYER_MAX_CHARS, ROWS_SCHEMA
+from courtside.warehouse.base import PLAYER_MAX_CHARS, SENTIMENT, TOTALS, TableSpec
 
-__all__ = ["Rejected", "prepare_rows", "read_rows", "write_export"]
+__all__ = [
+    "Rejected",
+    "prepare_rows",
+    "read_rows",
+    "read_sentiment_rows",
+    "with_team",
+    "write_export",
+]
 
 INT32_MAX = 2**31 - 1
 _CONTROL = r"[\x00-\x1f\x7f-\x9f]"
@@ -70,17 +88,25 @@ class Rejected:
             self.examples.append({**example, "reason": reason})
 
 
-def _reasons(table: pa.Table) -> pa.Array:
+def _reasons(table: pa.Table, spec: TableSpec) -> pa.Array:
     """The first reason each row is rejected for (null when it is loadable)."""
-    player, total = table["player"], table["total"]
+    player = table["player"]
     checks = [
         ("missing-player", pc.is_null(player)),
         ("player-nul", pc.match_substring(player, "\x00")),
         ("player-control-char", pc.match_substring_regex(player, _CONTROL)),
         ("player-too-long", pc.greater(pc.binary_length(player), PLAYER_MAX_CHARS)),
-        ("bad-total", pc.is_null(total)),
-        ("bad-total", pc.or_(pc.less(total, 0), pc.greater(total, INT32_MAX))),
     ]
+    counts = ["total"] if spec is TOTALS else ["posts", "positive", "negative", "neutral"]
+    reason_name = "bad-total" if spec is TOTALS else "bad-count"
+    for name in counts:
+        count = table[name]
+        checks.append((reason_name, pc.is_null(count)))
+        checks.append((reason_name, pc.or_(pc.less(count, 0), pc.greater(count, INT32_MAX))))
+    if spec is SENTIMENT:
+        score = table["avg_score"]
+        in_range = pc.and_(pc.greater_equal(score, -1.0), pc.less_equal(score, 1.0))
+        checks.append(("bad-score", pc.and_(pc.is_valid(score), pc.invert(in_range))))
     reason = pa.nulls(table.num_rows, pa.string())
     for name, failed in reversed(checks):  # the first failing check wins
         failed = pc.fill_null(failed, False)
@@ -88,12 +114,14 @@ def _reasons(table: pa.Table) -> pa.Array:
     return reason
 
 
-def prepare_rows(table: pa.Table, rejected: Rejected | None = None) -> tuple[pa.Table, pa.Table]:
-    """Split the lake's rows into loadable rows (cast to :data:`ROWS_SCHEMA`) and
+def prepare_rows(
+    table: pa.Table, rejected: Rejected | None = None, spec: TableSpec = TOTALS
+) -> tuple[pa.Table, pa.Table]:
+    """Split the lake's rows into loadable rows (cast to ``spec.rows_schema``) and
     rejected ones (with a ``reason`` column), counting them into ``rejected``."""
-    reason = _reasons(table)
+    reason = _reasons(table, spec)
     ok = pc.is_null(reason)
-    good = table.filter(ok).cast(ROWS_SCHEMA)
+    good = table.filter(ok).cast(spec.rows_schema)
     bad = table.append_column("reason", reason).filter(pc.invert(ok))
     if rejected is not None:
         for row in bad.to_pylist():
@@ -102,24 +130,42 @@ def prepare_rows(table: pa.Table, rejected: Rejected | None = None) -> tuple[pa.
     return good, bad
 
 
-def _read_lines(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
+_TOTALS_SCHEMA = pa.schema(
+    [("year", pa.int32()), ("month", pa.int32()), ("day", pa.int32()),
+     ("player", pa.string()), ("total", pa.int64())]
+)  # fmt: skip
+
+
+def _check_value(name: str, value: Any, kind: pa.DataType) -> None:
+    if value is None:
+        return
+    if pa.types.is_string(kind):
+        if not isinstance(value, str):
+            raise ValueError(f"{name} is not text")
+    elif pa.types.is_integer(kind):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValueError(f"{name} is not an integer")
+    elif isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"{name} is not a number")
+
+
+def _read_lines(
+    lake: Path, days: Sequence[date], rejected: Rejected, zone: str, schema: pa.Schema
+) -> pa.Table:
     """The rows of ``days`` parsed line by line; unreadable lines are rejected."""
-    out: dict[str, list[Any]] = {k: [] for k in ("year", "month", "day", "player", "total")}
+    out: dict[str, list[Any]] = {name: [] for name in schema.names}
+    fields = [f for f in schema if f.name not in ("year", "month", "day")]
     for day in days:
-        for path in day_files(lake, day):
+        for path in day_files(lake, day, zone):
             for number, line in enumerate(path.read_bytes().splitlines(), 1):
                 where = {"year": day.year, "month": day.month, "day": day.day}
                 try:
                     doc = orjson.loads(line)
                     if not isinstance(doc, dict):
                         raise ValueError("not a JSON object")
-                    player, total = doc.get("player"), doc.get("total")
-                    if player is not None and not isinstance(player, str):
-                        raise ValueError("player is not text")
-                    if total is not None and (
-                        isinstance(total, bool) or not isinstance(total, int)
-                    ):
-                        raise ValueError("total is not an integer")
+                    values = {f.name: doc.get(f.name) for f in fields}
+                    for f in fields:
+                        _check_value(f.name, values[f.name], f.type)
                 except ValueError as exc:  # orjson.JSONDecodeError is a ValueError
                     message = str(exc).splitlines()[0][:120]
                     rejected.add(
@@ -127,12 +173,8 @@ def _read_lines(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Tabl
                         {**where, "file": path.name, "line": number, "error": message},
                     )
                     continue
-                for key, value in (*where.items(), ("player", player), ("total", total)):
+                for key, value in (*where.items(), *values.items()):
                     out[key].append(value)
-    schema = pa.schema(
-        [("year", pa.int32()), ("month", pa.int32()), ("day", pa.int32()),
-         ("player", pa.string()), ("total", pa.int64())]
-    )  # fmt: skip
     return pa.table(out, schema=schema)
 
 
@@ -144,7 +186,25 @@ def read_rows(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
     try:
         return read_output(lake, days)
     except duckdb.Error:
-        return _read_lines(lake, days, rejected)
+        return _read_lines(lake, days, rejected, OUTPUT_ZONE, _TOTALS_SCHEMA)
+
+
+def read_sentiment_rows(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
+    """:func:`read_rows` for ``players_daily_sentiment/`` (columns of
+    :data:`courtside.job.output.SENTIMENT_SCHEMA`)."""
+    import duckdb
+
+    try:
+        return read_sentiment_output(lake, days)
+    except duckdb.Error:
+        return _read_lines(lake, days, rejected, SENTIMENT_ZONE, SENTIMENT_SCHEMA)
+
+
+def with_team(rows: pa.Table, team_of: Callable[[str], str | None]) -> pa.Table:
+    """``rows`` with a ``team`` column: ``team_of(player)``, NULL for a null player."""
+    players = rows["player"].to_pylist()
+    teams = [team_of(p) if isinstance(p, str) else None for p in players]
+    return rows.append_column("team", pa.array(teams, pa.string()))
 
 
 def write_export(root: Path, table: str, rows: pa.Table) -> Path:
