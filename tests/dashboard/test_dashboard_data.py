@@ -7,7 +7,6 @@ import hashlib
 import subprocess
 import sys
 import textwrap
-import uuid
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -88,39 +87,17 @@ def test_bad_warehouse_url_names_no_password(settings: Settings) -> None:
 
 
 # -- warehouse (both backends) ---------------------------------------------------------
-def _pg_url() -> str | None:
-    try:
-        import psycopg
-
-        with psycopg.connect("postgresql://postgres@127.0.0.1:5432/test", connect_timeout=3):
-            return "postgresql://postgres@127.0.0.1:5432/test"
-    except Exception:
-        return None
-
-
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def view(request: pytest.FixtureRequest, settings: Settings) -> Iterator[WarehouseView]:
     if request.param == "duckdb":
         h.write_warehouse(settings)
         yield WarehouseView(settings)
         return
-    base = _pg_url()
-    if base is None:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database test)")
-    import psycopg
-
     from courtside.warehouse.postgres import PostgresWarehouse
 
-    schema = f"dash_{uuid.uuid4().hex[:10]}"
-    url = f"{base}?options=-csearch_path%3D{schema}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        PostgresWarehouse(url).load(h.warehouse_rows(), list(h.DAYS), "replace-days")
-        yield WarehouseView(settings, url)
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
+    url = request.getfixturevalue("pg_schema")
+    PostgresWarehouse(url).load(h.warehouse_rows(), list(h.DAYS), "replace-days")
+    yield WarehouseView(settings, url)
 
 
 def test_warehouse_queries(view: WarehouseView) -> None:
