@@ -10,8 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from cli_helpers import courtside
-
+from cli_runner_helpers import Courtside
 from courtside.cli.deliver import progress_line
 from courtside.deliver.service import DeliveryReport
 
@@ -30,7 +29,7 @@ def _read_until(proc: subprocess.Popen[bytes], needle: bytes, timeout_s: float) 
     return seen
 
 
-def test_follow_mode_prints_progress_periodically(tmp_path: Path) -> None:
+def test_follow_mode_prints_progress_periodically(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
     env = {k: v for k, v in os.environ.items() if not k.startswith("COURTSIDE_")}
@@ -74,7 +73,7 @@ def test_progress_line_names_every_figure() -> None:
     )
 
 
-def test_once_prints_no_progress_lines(tmp_path: Path) -> None:
+def test_once_prints_no_progress_lines(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
     courtside("generate", "-n", "30", home=home)

@@ -10,31 +10,12 @@ from pathlib import Path
 
 import pytest
 
-
-def run(
-    home: Path, *args: str, stdin: bytes | None = None, ok: bool = True
-) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            *args,
-        ],
-        input=stdin,
-        capture_output=True,
-        timeout=120,
-    )
-    if ok:
-        assert proc.returncode == 0, proc.stderr.decode()
-    return proc
+from cli_runner_helpers import Courtside
 
 
-def test_help_is_instant_and_lists_commands(tmp_path: Path) -> None:
+def test_help_is_instant_and_lists_commands(courtside: Courtside, tmp_path: Path) -> None:
     started = time.monotonic()
-    proc = run(tmp_path, "--help")
+    proc = courtside("--help", home=tmp_path)
     assert time.monotonic() - started < 5
     out = proc.stdout.decode()
     for command in ("init", "generate", "deliver", "streams", "players"):
@@ -52,12 +33,11 @@ def test_help_is_instant_and_lists_commands(tmp_path: Path) -> None:
     assert probe.stdout.strip() == b"[]", "heavy engines must load only in their commands"
 
 
-def test_generate_put_deliver_tail(tmp_path: Path) -> None:
+def test_generate_put_deliver_tail(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    run(home, "init")
+    courtside("init", home=home)
     sample = tmp_path / "sample.jsonl"
-    run(
-        home,
+    courtside(
         "generate",
         "-n",
         "200",
@@ -69,52 +49,59 @@ def test_generate_put_deliver_tail(tmp_path: Path) -> None:
         "0.05",
         "--out",
         str(sample),
+        home=home,
     )
     lines = sample.read_bytes().split(b"\n")[:-1]
     assert len(lines) == 200
-    run(home, "streams", "put", "tweets", "-", stdin=sample.read_bytes())
-    report = json.loads(run(home, "deliver", "--once", "--json").stdout)
+    courtside("streams", "put", "tweets", "-", home=home, stdin=sample.read_bytes())
+    report = json.loads(courtside("deliver", "--once", "--json", home=home).stdout)
     assert report["records"] == 200 and report["delivered"] + report["failed"] == 200
     assert report["failed"] > 0 and report["files"] >= 3
-    status = json.loads(run(home, "streams", "--json").stdout)
+    status = json.loads(courtside("streams", "--json", home=home).stdout)
     groups = {g["group"]: g for g in status["groups"]}
     assert groups["deliver"]["lag"] == 0
-    tail = run(home, "streams", "tail", "tweets", "-n", "3").stdout.split(b"\n")[:-1]
+    tail = courtside("streams", "tail", "tweets", "-n", "3", home=home).stdout.split(b"\n")[:-1]
     assert tail == lines[-3:]
 
 
-def test_generate_straight_into_the_stream_and_deterministic(tmp_path: Path) -> None:
+def test_generate_straight_into_the_stream_and_deterministic(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
-    a = run(home, "generate", "-n", "50", "--seed", "3", "--start", "2020-01-01", "--out", "-")
-    b = run(home, "generate", "-n", "50", "--seed", "3", "--start", "2020-01-01", "--out", "-")
+    a = courtside(
+        "generate", "-n", "50", "--seed", "3", "--start", "2020-01-01", "--out", "-", home=home
+    )
+    b = courtside(
+        "generate", "-n", "50", "--seed", "3", "--start", "2020-01-01", "--out", "-", home=home
+    )
     assert a.stdout == b.stdout and a.stdout.count(b"\n") == 50
-    summary = json.loads(run(home, "generate", "-n", "50", "--json").stdout)
+    summary = json.loads(courtside("generate", "-n", "50", "--json", home=home).stdout)
     assert summary["records"] == 50 and summary["target"] == "stream:tweets"
 
 
-def test_players_list_and_import(tmp_path: Path) -> None:
+def test_players_list_and_import(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    run(home, "init")
-    players = json.loads(run(home, "players", "list", "--json").stdout)
+    courtside("init", home=home)
+    players = json.loads(courtside("players", "list", "--json", home=home).stdout)
     assert len({p["team"] for p in players}) == 30
     csv = tmp_path / "p.csv"
     csv.write_text("account,name,team\nKingJames,LeBron James,Los Angeles Lakers\n")
-    run(home, "players", "import", str(csv))
-    assert len(json.loads(run(home, "players", "list", "--json").stdout)) == 1
+    courtside("players", "import", str(csv), home=home)
+    assert len(json.loads(courtside("players", "list", "--json", home=home).stdout)) == 1
     csv.write_text("account,name,team\nbad handle,X,Y\n")
-    proc = run(home, "players", "import", str(csv), ok=False)
+    proc = courtside("players", "import", str(csv), home=home, ok=False)
     assert proc.returncode == 1 and b"invalid account" in proc.stderr
-    assert len(json.loads(run(home, "players", "list", "--json").stdout)) == 1
+    assert len(json.loads(courtside("players", "list", "--json", home=home).stdout)) == 1
 
 
 @pytest.mark.parametrize("env_value", ["-5", "lots"])
-def test_bad_config_is_one_clear_line(tmp_path: Path, env_value: str) -> None:
+def test_bad_config_is_one_clear_line(courtside: Courtside, tmp_path: Path, env_value: str) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "courtside.toml").write_text(f'[deliver]\nbuffer_mib = "{env_value}"\n')
-    proc = run(home, "deliver", "--once", ok=False)
+    proc = courtside("deliver", "--once", home=home, ok=False)
     err = proc.stderr.decode()
     assert proc.returncode == 1
     assert "deliver.buffer_mib" in err and "Traceback" not in err
-    debug = run(home, "--debug", "deliver", "--once", ok=False)
+    debug = courtside("--debug", "deliver", "--once", home=home, ok=False)
     assert b"Traceback" in debug.stderr
