@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from courtside.config import load_settings
 def test_bad_parameters_are_one_clear_line(
     courtside: Courtside, home: Path, args: list[str], message: str
 ) -> None:
-    proc = courtside("job", "daily", *args, home=home, ok=False, text=True)
+    run = functools.partial(courtside, home=home, text=True)
+    proc = run("job", "daily", *args, ok=False)
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (home / "state" / "runs.db").exists() or "DROP" not in (
@@ -35,35 +37,25 @@ def test_bad_parameters_are_one_clear_line(
 
 
 def test_missing_tweets_table_names_the_workflow(courtside: Courtside, home: Path) -> None:
-    proc = courtside("job", "daily", "--date", "2020-03-01", home=home, ok=False, text=True)
+    run = functools.partial(courtside, home=home, text=True)
+    proc = run("job", "daily", "--date", "2020-03-01", ok=False)
     assert proc.returncode == 1
     assert "run `courtside etl workflow` first" in " ".join(proc.stderr.split())
 
 
 def test_daily_pending_then_history(courtside: Courtside, home: Path) -> None:
+    run = functools.partial(courtside, home=home, text=True)
     posts = sample_posts()
     write_tweets(load_settings(home=home), posts)
-    out = json.loads(courtside("job", "daily", "--pending", "--json", home=home, text=True).stdout)
+    out = json.loads(run("job", "daily", "--pending", "--json").stdout)
     assert [r["day"] for r in out["results"]] == ["2020-03-01", "2020-03-02"]
     assert sum(r["rows"] for r in out["results"]) == len(expected_totals(posts))
-    assert "no pending day" in courtside("job", "daily", "--pending", home=home, text=True).stdout
+    assert "no pending day" in run("job", "daily", "--pending").stdout
     ranged = json.loads(
-        courtside(
-            "job",
-            "daily",
-            "--from",
-            "2020-03-02",
-            "--to",
-            "2020-03-03",
-            "--json",
-            home=home,
-            text=True,
-        ).stdout
+        run("job", "daily", "--from", "2020-03-02", "--to", "2020-03-03", "--json").stdout
     )
     assert [r["status"] for r in ranged["results"]] == ["succeeded", "succeeded"]
-    history = json.loads(
-        courtside("job", "history", "--json", "-n", "10", home=home, text=True).stdout
-    )
+    history = json.loads(run("job", "history", "--json", "-n", "10").stdout)
     assert len(history) == 4
     assert [t["state"] for t in history[-1]["transitions"]] == [
         "StartEngine",
@@ -73,5 +65,5 @@ def test_daily_pending_then_history(courtside: Courtside, home: Path) -> None:
         "StopEngine",
         "Succeed",
     ]
-    table = courtside("job", "history", "--date", "2020-03-03", home=home, text=True).stdout
+    table = run("job", "history", "--date", "2020-03-03").stdout
     assert "2020-03-03" in table and "2020-03-01" not in table
