@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +19,7 @@ import orjson
 import psutil
 from detect_helpers import MINUTE, T0, append, core, roster, tweet, write_roster
 
+from cli_runner_helpers import COMMAND
 from clock_helpers import FakeClock
 from courtside.config import Settings, load_settings
 from courtside.detect.embedded import EmbeddedDetector
@@ -137,8 +137,7 @@ class Detector:
         )
         env.pop("PYFLINK_GATEWAY_DISABLED", None)  # see flink_job.make_env
         env.pop("FLINK_LOG_DIR", None)  # a run in this process set it to its own home
-        cmd = [sys.executable, "-c", "from courtside.cli import main; main()"]
-        cmd += ["--home", str(settings.home), "detect", "--engine", "flink", *args]
+        cmd = [*COMMAND, "--home", str(settings.home), "detect", "--engine", "flink", *args]
         self.log = settings.home / f"detector-{time.time_ns()}.log"
         with open(self.log, "wb") as sink:
             self.proc = subprocess.Popen(
