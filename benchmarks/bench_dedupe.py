@@ -120,7 +120,7 @@ def child(args: argparse.Namespace) -> None:
         print(json.dumps({"seconds": seconds, "rss_mib": _peak_rss_mib(), "rows": rows[0][0]}))
         return
 
-    from courtside.batch import run_dedupe
+    from courtside.batch.dedupe import run_dedupe
     from courtside.batch.duckdb_engine import DuckDBEngine
     from courtside.batch.engine import DedupeEngine
 

@@ -25,7 +25,8 @@ from typing import Any
 import pyarrow as pa
 from _common import machine
 
-from courtside.enrich import Enricher, enrich_table
+from courtside.enrich.arrow import enrich_table
+from courtside.enrich.core import Enricher
 from courtside.enrich.vader import FastVader, load_reference_analyzer
 
 TARGET = 20_000

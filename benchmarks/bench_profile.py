@@ -21,8 +21,9 @@ import orjson
 from _common import machine
 
 from courtside.batch.dedupe_sql import POST_COLUMNS, duckdb_type
-from courtside.catalog import Catalog, crawl
+from courtside.catalog.crawler import crawl
 from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.config import load_settings
 from courtside.generate.generator import Generator, GeneratorConfig
 from courtside.home import init_home

@@ -150,7 +150,7 @@ def repo_root() -> Iterator[Path]:
 def aws_endpoint() -> Iterator[str]:
     """URL of a local AWS-protocol server (``moto_server``) started for this test run, in its
     own process on a free 127.0.0.1 port, with throwaway credentials in the environment."""
-    from aws_server import start_moto_server
+    from courtside.aws.local_server import start_moto_server
 
     saved = {k: os.environ.get(k) for k in _AWS_ENV}
     os.environ.update(_AWS_ENV)

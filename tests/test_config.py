@@ -213,11 +213,9 @@ def test_a_bad_json_list_is_one_line_naming_the_variable(
 @pytest.mark.parametrize(
     "env,value",
     [
-        ("COURTSIDE_LAKE_ROOT", "s3://bucket/lake"),
         ("COURTSIDE_LAKE_ROOT", "S3A://bucket/lake"),
         ("COURTSIDE_LAKE_ROOT", "gs://bucket/lake"),
         ("COURTSIDE_LAKE_ROOT", "https://example.org/lake"),
-        ("COURTSIDE_LAKE_ROOT", "file:///tmp/lake"),
         ("COURTSIDE_HOME", "s3://bucket/home"),
         ("COURTSIDE_WAREHOUSE__DUCKDB_FILE", "s3://bucket/w.duckdb"),
         ("COURTSIDE_NOTIFY__SMTP_CAFILE", "https://example.org/ca.pem"),
@@ -227,7 +225,7 @@ def test_url_locations_are_refused_at_start_up(
     monkeypatch: pytest.MonkeyPatch, env: str, value: str
 ) -> None:
     monkeypatch.setenv(env, value)
-    with pytest.raises(ConfigError, match="locations are not supported yet") as info:
+    with pytest.raises(ConfigError, match="locations are not supported") as info:
         load_settings()
     assert "\n" not in str(info.value)
 
@@ -237,9 +235,17 @@ def test_url_location_from_a_flag_or_the_file(tmp_path: Path) -> None:
         load_settings(home="s3://bucket/home")
     with pytest.raises(ConfigError, match="s3:// locations"):
         load_settings(home=Path("s3://bucket/home"))  # a Path makes it "s3:/bucket/home"
-    (tmp_path / "courtside.toml").write_text('lake_root = "s3://bucket/lake"\n')
-    with pytest.raises(ConfigError, match="lake_root"):
-        load_settings(home=tmp_path)
+    # The lake may be on S3 (issue 13); other schemes are refused in one line.
+    (tmp_path / "courtside.toml").write_text('lake_root = "s3://my-bucket/lake/"\n')
+    assert load_settings(home=tmp_path).lake_url == "s3://my-bucket/lake"
+    assert load_settings(home=tmp_path, lake_root=Path("s3://b-1/x")).lake_url == "s3://b-1/x"
+    folder = tmp_path / "file-lake"
+    assert load_settings(home=tmp_path, lake_root=folder.as_uri()).lake == folder
+    for bad in ("ftp://host/lake", "s3://Bad_Bucket/x", "s3://b/../x", "gs://b/x"):
+        (tmp_path / "courtside.toml").write_text(f'lake_root = "{bad}"\n')
+        with pytest.raises(ConfigError, match="lake_root") as info:
+            load_settings(home=tmp_path)
+        assert "\n" not in str(info.value)
 
 
 def test_local_paths_still_work(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from courtside.config import Settings, load_settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.generate.generator import GeneratorConfig, generate
 from courtside.home import open_stream
 from courtside.pipeline import PipelineError, run_nightly

@@ -13,8 +13,8 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]+):/")
 
 SUPPORTED_SCHEMES: frozenset[str] = frozenset()
-"""URL schemes a location setting may use. None yet: every location is a local path.
-S3 support adds ``"s3"`` here and handles such locations where they are opened."""
+"""URL schemes a local path setting (home, files) may use: none, they are local paths.
+The lake's location has its own type, :data:`LakeLocation` (a folder or ``s3://``)."""
 
 
 def check_location(value: Any) -> Any:
@@ -38,6 +38,45 @@ def check_location(value: Any) -> Any:
 
 LocalPath = Annotated[Path, BeforeValidator(check_location)]
 """A local filesystem path; URLs (``s3://...``) are refused by :func:`check_location`."""
+
+
+def check_lake_location(value: Any) -> Any:
+    """A lake location: a local folder or ``file://`` URL (kept as a path) or
+    ``s3://bucket/prefix`` (kept as a URL, also when it arrived as a ``Path`` that
+    collapsed ``//`` to ``/``).
+
+    Raises:
+        ValueError: for another scheme or an invalid S3 URL.
+    """
+    if not isinstance(value, str | Path):
+        return value
+    text = str(value).strip()
+    match = _SCHEME.match(text)
+    if match is None:
+        return Path(text)
+    scheme = match.group(1).lower()
+    if scheme == "file":
+        from urllib.parse import unquote, urlsplit
+
+        return Path(unquote(urlsplit(text).path))
+    if scheme != "s3":
+        raise ValueError(
+            f"{scheme}:// lake locations are not supported; give a local folder or "
+            "s3://bucket/prefix"
+        )
+    from courtside.errors import LakeError
+    from courtside.lake.s3 import parse_s3_url
+
+    url = "s3://" + text[match.end() :].lstrip("/")
+    try:
+        bucket, prefix = parse_s3_url(url)
+    except LakeError as exc:
+        raise ValueError(str(exc)) from None
+    return f"s3://{bucket}/{prefix}".rstrip("/")
+
+
+LakeLocation = Annotated[Path | str, BeforeValidator(check_lake_location)]
+"""The lake's location: a local folder (a ``Path``) or an ``s3://bucket/prefix`` URL."""
 
 
 class Section(BaseModel):

@@ -23,7 +23,7 @@ from typing import Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from courtside._model import LocalPath, check_location
+from courtside._model import LakeLocation, LocalPath, check_location
 from courtside.aws.config import AwsSettings
 from courtside.batch.config import BatchSettings
 from courtside.catalog.config import CatalogSettings
@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     Attributes:
         home: The home folder: lake, stream log, state and ``courtside.toml``
             (``--home`` or ``COURTSIDE_HOME``).
-        lake_root: The data lake folder (default ``<home>/lake``). A local path:
-            ``s3://`` and other URLs are refused until they are supported.
+        lake_root: The data lake's location (default ``<home>/lake``): a local folder or
+            ``s3://bucket/prefix`` (reached with ``[aws]``).
     """
 
     model_config = SettingsConfigDict(
@@ -66,8 +66,9 @@ class Settings(BaseSettings):
     )
 
     home: LocalPath = DEFAULT_HOME
-    lake_root: LocalPath | None = Field(
-        default=None, description="Data lake directory (default <home>/lake)."
+    lake_root: LakeLocation | None = Field(
+        default=None,
+        description="Data lake location: a folder or s3://bucket/prefix (default <home>/lake).",
     )
     stream: StreamSettings = StreamSettings()
     deliver: DeliverSettings = DeliverSettings()
@@ -96,9 +97,28 @@ class Settings(BaseSettings):
 
     # -- derived paths -------------------------------------------------------------------
     @property
+    def lake_url(self) -> str:
+        """The data lake's location: an absolute local folder or ``s3://bucket/prefix``."""
+        if isinstance(self.lake_root, str):
+            return self.lake_root
+        return str((self.lake_root or self.home / "lake").expanduser().resolve())
+
+    @property
     def lake(self) -> Path:
-        """The data lake root."""
-        return (self.lake_root or self.home / "lake").resolve()
+        """The data lake as a local folder, for the stages that read it as files.
+
+        Raises:
+            ConfigError: when the lake is on S3 and the stage cannot use it there yet.
+        """
+        url = self.lake_url
+        if "://" in url:
+            raise ConfigError(
+                f"this command reads the lake as local files and cannot use lake_root = "
+                f"{url} yet (on S3 so far: deliver, detect, notify, the dashboard; run "
+                "the batch jobs with a local lake_root)",
+                key="lake_root",
+            )
+        return Path(url)
 
     @property
     def stream_path(self) -> Path:
@@ -114,7 +134,7 @@ class Settings(BaseSettings):
     def places(self) -> Places:
         """Where things are, for the modules below the CLI (see docs/architecture.md)."""
         return Places(
-            self.home.resolve(), str(self.lake), self.state_dir, str(self.stream_path), self.aws
+            self.home.resolve(), self.lake_url, self.state_dir, str(self.stream_path), self.aws
         )
 
 
@@ -279,7 +299,8 @@ def _one_line(message: str) -> str:
 
 def _check_folders(settings: Settings) -> None:
     """A home or lake that exists but is not a folder stops every command at once."""
-    for key, path in (("home", settings.home), ("lake_root", settings.lake_root)):
+    lake = settings.lake_root if isinstance(settings.lake_root, Path) else None
+    for key, path in (("home", settings.home), ("lake_root", lake)):
         if path is not None and path.exists() and not path.is_dir():
             raise ConfigError(f"{key} {path} is not a folder", key=key)
 

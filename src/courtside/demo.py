@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from courtside.config import Settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.generate import Generator, GeneratorConfig
 from courtside.home import init_home, open_stream
-from courtside.lake.layout import ZONES, visible_files
+from courtside.lake.layout import ZONES
 from courtside.reference.players import load_players
 
 
@@ -36,22 +36,26 @@ class DemoReport:
 def _zone_counts(settings: Settings) -> dict[str, dict[str, int]]:
     import gzip
 
+    lake = settings.places.lake
     out: dict[str, dict[str, int]] = {}
     for zone in ZONES:
-        files = visible_files(settings.lake / zone)
+        objects = lake.list_objects(zone)
         records = 0
-        size = 0
-        for path in files:
-            size += path.stat().st_size
-            if path.suffix == ".gz":
-                records += gzip.decompress(path.read_bytes()).count(b"\n")
-            elif path.suffix == ".parquet":
+        for obj in objects:
+            if obj.name.endswith(".gz"):
+                records += gzip.decompress(lake.read_bytes(obj.key)).count(b"\n")
+            elif obj.name.endswith(".parquet"):
                 import pyarrow.parquet as pq
 
-                records += pq.ParquetFile(path).metadata.num_rows
-            elif path.suffix in (".json", ".jsonl"):
-                records += path.read_bytes().count(b"\n")
-        out[zone] = {"files": len(files), "records": records, "bytes": size}
+                with lake.open(obj.key) as fh:
+                    records += pq.ParquetFile(fh).metadata.num_rows
+            elif obj.name.endswith((".json", ".jsonl")):
+                records += lake.read_bytes(obj.key).count(b"\n")
+        out[zone] = {
+            "files": len(objects),
+            "records": records,
+            "bytes": sum(o.size for o in objects),
+        }
     return out
 
 
@@ -97,7 +101,7 @@ def run_demo(
     report.steps.append({"step": "deliver", **delivery.as_dict()})
 
     say("detecting tampering on the stream (embedded event-time engine, --once)")
-    from courtside.detect import run_embedded
+    from courtside.detect.embedded import run_embedded
 
     # Bad records are counted in the report; the demo does not log each one.
     detect_log = logging.getLogger("courtside.detect")

@@ -31,8 +31,11 @@ def init_home(settings: Settings) -> list[Path]:
     from courtside.reference.players import PlayersTable, players_path, save_players
 
     created: list[Path] = []
-    dirs = [settings.home, settings.state_dir, settings.lake]
-    dirs += [settings.lake / zone for zone in ZONES]
+    dirs = [settings.home, settings.state_dir]
+    lake = settings.places.lake
+    if lake.is_local:  # an object store has no folders to create
+        root = Path(lake.engine_url())
+        dirs += [root] + [root / zone for zone in ZONES]
     current = settings.home
     try:
         for current in dirs:

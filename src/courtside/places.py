@@ -9,7 +9,7 @@ imports :mod:`courtside.config` except the CLI and the top-level orchestration.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +18,13 @@ if TYPE_CHECKING:
     from courtside.lake.base import Lake
 
 __all__ = ["Places"]
+
+
+@lru_cache(maxsize=16)
+def _open_lake(url: str, aws: AwsSettings | None) -> Lake:
+    from courtside.lake import open_lake
+
+    return open_lake(url, aws)
 
 
 @dataclass(frozen=True)
@@ -50,12 +57,11 @@ class Places:
             lake_url = str(Path(lake_url).expanduser().resolve())
         return cls(root, lake_url, root / "state", str(root / "streams.db"), aws)
 
-    @cached_property
+    @property
     def lake(self) -> Lake:
-        """The lake backend for :attr:`lake_url` (opened once per ``Places``)."""
-        from courtside.lake import open_lake
-
-        return open_lake(self.lake_url, self.aws)
+        """The lake backend for :attr:`lake_url` (opened once per location and AWS
+        settings in a process: an S3 client is costly to make, and thread-safe)."""
+        return _open_lake(self.lake_url, self.aws)
 
     def state(self, *parts: str) -> Path:
         """A path under the state folder."""

@@ -12,10 +12,11 @@ import pytest
 from batch_helpers import delivered, output_rows, write_lines, write_raw
 
 from cli_runner_helpers import Courtside
-from courtside.batch import JobBusyError, job_lock, run_dedupe
+from courtside.batch.dedupe import run_dedupe
 from courtside.batch.duckdb_engine import DuckDBEngine
 from courtside.batch.engine import DedupePlan, EngineResult, Splitter
-from courtside.batch.errors import BatchError
+from courtside.batch.errors import BatchError, JobBusyError
+from courtside.batch.state import job_lock
 from courtside.config import Settings, load_settings
 from courtside.errors import LakeError
 from courtside.generate.generator import GeneratorConfig

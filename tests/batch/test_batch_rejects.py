@@ -22,8 +22,9 @@ from batch_helpers import (
 
 from cli_runner_helpers import Courtside
 from courtside.batch import rows as rows_module
-from courtside.batch import run_dedupe, run_workflow
+from courtside.batch.dedupe import run_dedupe
 from courtside.batch.duckdb_engine import DuckDBEngine
+from courtside.batch.workflow import run_workflow
 from courtside.config import Settings
 from courtside.generate.generator import GeneratorConfig
 from courtside.runs import RunRecorder

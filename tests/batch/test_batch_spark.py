@@ -17,7 +17,7 @@ from batch_helpers import (
     write_raw,
 )
 
-from courtside.batch import run_dedupe
+from courtside.batch.dedupe import run_dedupe
 from courtside.batch.spark_dedupe import SparkEngine, run_standalone
 from courtside.config import load_settings
 from courtside.generate.generator import GeneratorConfig
@@ -158,7 +158,9 @@ def test_standalone_script_mode_rewrites_only_touched_partitions(
 
 
 def test_spark_sql_sees_the_same_catalog_tables_as_duckdb(tmp_path: Path, spark: Any) -> None:
-    from courtside.catalog import Catalog, crawl, open_duckdb, register_spark
+    from courtside.catalog.crawler import crawl
+    from courtside.catalog.query import open_duckdb, register_spark
+    from courtside.catalog.store import Catalog
 
     rows = delivered(GeneratorConfig(seed=9, count=200, duplicate_rate=0.3, span_s=2 * 86400))
     cfg = _lake(tmp_path / "sql", rows)

@@ -6,8 +6,9 @@ import pytest
 from batch_helpers import delivered, write_raw
 
 from cli_runner_helpers import Courtside
-from courtside.batch import WorkflowError, job_lock, run_workflow
-from courtside.catalog import Catalog
+from courtside.batch.state import job_lock
+from courtside.batch.workflow import WorkflowError, run_workflow
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.generate.generator import GeneratorConfig
 from courtside.runs import RunRecorder

@@ -10,8 +10,10 @@ import orjson
 import pytest
 
 from cli_runner_helpers import courtside
-from courtside.batch import run_dedupe
-from courtside.catalog import Catalog, crawl, open_duckdb
+from courtside.batch.dedupe import run_dedupe
+from courtside.catalog.crawler import crawl
+from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from courtside.batch import run_dedupe
-from courtside.catalog import Catalog, Column, NoSuchTableError, crawl, open_duckdb
-from courtside.catalog.errors import CatalogError
+from courtside.batch.dedupe import run_dedupe
+from courtside.catalog.crawler import crawl
+from courtside.catalog.errors import CatalogError, NoSuchTableError
+from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog, Column
 from courtside.catalog.types import (
     ArrayType,
     StructType,

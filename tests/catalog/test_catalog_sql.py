@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from cli_runner_helpers import Courtside
-from courtside.catalog import crawl
+from courtside.catalog.crawler import crawl
 from courtside.config import Settings
 from courtside.errors import CourtsideError
 from courtside.lake.layout import write_atomic

@@ -10,7 +10,8 @@ import orjson
 import pytest
 
 from courtside._duckdb_sandbox import ReadOnlyStatementError
-from courtside.catalog import Catalog, crawl
+from courtside.catalog.crawler import crawl
+from courtside.catalog.store import Catalog
 from courtside.cli.sql_sessions import SparkSqlSession
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic

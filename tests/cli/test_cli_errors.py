@@ -33,7 +33,7 @@ def test_a_long_error_stays_one_line_when_piped(courtside: Courtside, tmp_path: 
         ({"COURTSIDE_DETECT__WINDOW_S": "1e12"}, "detect.window_s"),
         ({"COURTSIDE_DETECT__WINDOW_S": "1e300"}, "detect.window_s"),
         ({"COURTSIDE_DELIVER__BUFFER_MIB": "nan"}, "deliver.buffer_mib"),
-        ({"COURTSIDE_LAKE_ROOT": "s3://bucket/lake"}, "s3:// locations are not supported"),
+        ({"COURTSIDE_LAKE_ROOT": "gs://bucket/lake"}, "gs:// lake locations are not supported"),
         ({"COURTSIDE_HOME": "/proc/self"}, "/proc/"),
         ({"COURTSIDE_HOME": "/etc/hostname"}, "is not a folder"),
     ],

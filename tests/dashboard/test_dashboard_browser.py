@@ -19,6 +19,7 @@ from typing import Any
 
 import dashboard_helpers as h
 import pytest
+import sentiment_helpers as sh
 
 from cli_runner_helpers import COMMAND
 from courtside.config import Settings, load_settings
@@ -108,6 +109,7 @@ def full_home(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     settings = load_settings(home=tmp_path_factory.mktemp("dash") / "home")
     init_home(settings)
     h.build_home(settings)
+    sh.build_sentiment(settings)
     return settings
 
 
@@ -234,11 +236,11 @@ def test_page_shows_the_data(driver: Any, full_url: str, artifacts: Path) -> Non
         "return Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
         ".map(c => c.textContent);"
     )
-    assert len(chart_text) == 4
+    assert len(chart_text) == 6  # with the sentiment section's two (checked below)
     assert "150" in chart_text[0] and "LeBron James" in chart_text[0]
     assert "Jayson Tatum" in chart_text[1] and "2024-05-02" in chart_text[1]
     assert "LeBron James" in chart_text[2]
-    assert "North America" in chart_text[3] and "Europe" in chart_text[3]
+    assert "North America" in chart_text[5] and "Europe" in chart_text[5]
 
     standings = {r[0]: r for r in rows(driver, "standings")}
     assert standings["LeBron James"][-1] == "p94"
@@ -311,6 +313,52 @@ def test_page_shows_the_data(driver: Any, full_url: str, artifacts: Path) -> Non
         if not u.startswith((base, "data:", "blob:", "ws://127.0.0.1", "about:"))
     ]  # fmt: skip
     assert foreign == []
+
+
+def test_sentiment_section(driver: Any, full_url: str, artifacts: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(full_url)
+    wait_for(driver, lambda: page_ready(driver), "the page to render")
+    wait_for(driver, lambda: rows(driver, "alert-sentiment"), "the alerts' sentiment")
+    assert_no_exception(driver)
+    text = driver.find_element("tag name", "body").text
+    assert "What fans say" in text and "Sentiment trend of the chosen players" in text
+    # Roster players only by default: ranked by mean sentiment, the team shown.
+    positive = rows(driver, "sentiment-positive")
+    assert [r[0] for r in positive] == ["Luka Doncic", "LeBron James", "Jayson Tatum"]
+    assert positive[0][1:3] == ["Dallas Mavericks", f"{sh.LUKA_MEAN:+.3f}"]
+    assert [r[0] for r in rows(driver, "sentiment-negative")] == [
+        "Jayson Tatum",
+        "LeBron James",
+        "Luka Doncic",
+    ]
+    assert rows(driver, "top-hashtags") == [
+        ["1", "#NBA", "4"],
+        ["2", "#" + h.LINK, "1"],
+        ["3", "#LakeShow", "1"],
+    ]
+    alerts = {r[0]: r for r in rows(driver, "alert-sentiment")}
+    assert alerts["Boston Celtics"][4:] == ["2", "+0.200 (2 scored)"]
+    assert alerts[h.SCRIPT][4:] == ["0", "no posts found"]
+    charts = driver.execute_script(
+        "return Array.from(document.querySelectorAll('[data-testid=stVegaLiteChart]'))"
+        ".map(c => c.textContent);"
+    )
+    assert "mean sentiment" in charts[3] and "LeBron James" in charts[3]
+    assert "English" in charts[4] and "Spanish" in charts[4] and "French" in charts[4]
+    screenshot(driver, artifacts / "dashboard-sentiment.png")
+
+    # The switch: every athlete, the NFL player and the hostile name (as text) included.
+    driver.find_element(By.CSS_SELECTOR, ".st-key-sentiment_all_athletes label").click()
+    wait_for(
+        driver,
+        lambda: rows(driver, "sentiment-positive")[0][:2] == [sh.NFL, "(not on the roster)"],
+        "the NFL player at the top with every athlete",
+    )
+    assert rows(driver, "sentiment-negative")[0][0] == h.SCRIPT
+    assert_no_exception(driver)
+    assert_nothing_injected(driver)
 
 
 def test_alerts_update_while_detect_runs(

@@ -12,7 +12,7 @@ import pytest
 from deliver_helpers import all_files, error_rows, original_lines, raw_rows
 
 from courtside.config import Settings, load_settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.generate import GeneratorConfig, generate
 from courtside.home import open_stream
 from courtside.records import loads, post_of, to_delivered

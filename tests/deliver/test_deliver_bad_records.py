@@ -14,7 +14,8 @@ from deliver_helpers import error_rows, original_lines, raw_rows
 
 from cli_runner_helpers import Courtside
 from courtside.config import Settings, load_settings
-from courtside.deliver import deliver, service
+from courtside.deliver import service
+from courtside.deliver.service import deliver
 from courtside.home import open_stream
 
 

@@ -11,7 +11,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from courtside.config import load_settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.errors import LakeError
 from courtside.home import init_home, open_stream
 from courtside.lake.layout import safe_value, within

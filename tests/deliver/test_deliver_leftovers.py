@@ -15,9 +15,10 @@ import pytest
 from deliver_helpers import raw_rows
 
 from courtside.config import Settings
-from courtside.deliver import deliver
+from courtside.deliver.service import deliver
 from courtside.deliver.writer import STALE_S, LakeWriter
 from courtside.home import open_stream
+from courtside.lake.local import LocalLake
 
 # Runs `courtside deliver` with every fsync hanging, so a temporary file stays on disk.
 _HANGING_DELIVERY = """
@@ -115,5 +116,5 @@ def test_which_temporary_files_count_as_leftovers(
     path.write_bytes(b"x")
     old = time.time() - age_s
     os.utime(path, (old, old))
-    assert LakeWriter(tmp_path).remove_leftovers() == int(removed)
+    assert LakeWriter(LocalLake(tmp_path)).remove_leftovers() == int(removed)
     assert path.exists() is not removed

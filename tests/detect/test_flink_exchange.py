@@ -145,7 +145,7 @@ def test_publisher_publishes_each_part_file_once_even_when_repeated(settings: Se
         exporter.export(TWEETS)
         report = exporter.report
         publisher = OutputPublisher(
-            backend, settings.lake, output, "flink-detect", report, exporter
+            backend, settings.places.lake, output, "flink-detect", report, exporter
         )
         _part(output, ".part-1.lines.inprogress.abc", lines)  # in progress: invisible
         path = _part(output, "part-1.lines", lines)
@@ -157,7 +157,9 @@ def test_publisher_publishes_each_part_file_once_even_when_repeated(settings: Se
         path.write_bytes(copy)
         os.utime(path, ns=(stamp, stamp))
         again = DetectReport()
-        OutputPublisher(backend, settings.lake, output, "flink-detect", again, exporter).poll()
+        OutputPublisher(
+            backend, settings.places.lake, output, "flink-detect", again, exporter
+        ).poll()
         alerts = [orjson.loads(r.data) for r in backend.read("alerts", 0, 100)]
         assert backend.committed("tweets", GROUP) == 3
     assert [(a["version"], a["total"], a["detector"]) for a in alerts] == [
@@ -179,7 +181,7 @@ def test_publisher_sweeps_tombstones_two_checkpoints_later_except_kept(
     with open_stream(settings) as backend:
         exporter = _exporter(settings, backend)
         publisher = OutputPublisher(
-            backend, settings.lake, output, "flink-detect", exporter.report, exporter
+            backend, settings.places.lake, output, "flink-detect", exporter.report, exporter
         )
         for name in ("part-a", "part-b"):
             _part(output, name, ['counts\t{"allowed_skipped":1}'])

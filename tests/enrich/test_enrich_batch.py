@@ -11,15 +11,15 @@ import pyarrow as pa
 import pytest
 from enrich_helpers import curated_rows, curated_table
 
-from courtside.enrich import (
+from courtside.enrich.api import enrich_batch
+from courtside.enrich.arrow import (
     ENRICH_COLUMNS,
     ENRICH_SCHEMA,
-    Enricher,
-    EnrichTableError,
-    enrich_batch,
     enrich_record_batches,
     enrich_table,
 )
+from courtside.enrich.core import Enricher
+from courtside.enrich.errors import EnrichTableError
 
 
 def per_post(table: pa.Table) -> tuple[list[dict[str, Any]], dict[str, Any]]:

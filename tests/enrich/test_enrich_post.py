@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from courtside.enrich import UNSCORED_REASONS, Enricher, enrich_post, label_of
+from courtside.enrich.api import enrich_post
+from courtside.enrich.core import UNSCORED_REASONS, Enricher, label_of
 from courtside.enrich.vader import load_reference_analyzer
 
 
@@ -189,7 +190,7 @@ def test_counters_add_up(fresh: Enricher) -> None:
 
 
 def test_the_module_functions_use_one_shared_enricher() -> None:
-    from courtside.enrich import default_stats
+    from courtside.enrich.api import default_stats
 
     before = default_stats().posts
     result = enrich_post(

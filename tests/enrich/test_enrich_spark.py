@@ -9,7 +9,9 @@ import pyarrow.parquet as pq
 import pytest
 from enrich_helpers import curated_rows, curated_table
 
-from courtside.enrich import ENRICH_COLUMNS, EnrichError, enrich_batch
+from courtside.enrich.api import enrich_batch
+from courtside.enrich.arrow import ENRICH_COLUMNS
+from courtside.enrich.errors import EnrichError
 
 pytestmark = pytest.mark.spark
 

@@ -46,7 +46,7 @@ def statements(day: date = D1, table: str = "players_daily_sentiment") -> list[s
 def sample_table(count: int = 300) -> pa.Table:
     """Enriched posts over two days, plus posts of a partition written before enrichment
     (their label and score are NULL)."""
-    from courtside.enrich import enrich_batch
+    from courtside.enrich.api import enrich_batch
 
     rng = random.Random(5)
     posts = []

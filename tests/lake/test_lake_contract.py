@@ -81,6 +81,19 @@ def test_copy_and_put_file(lake: Lake, tmp_path: Path) -> None:
         lake.copy("a/missing.json", "b/x.json")
 
 
+def test_move_from_a_hidden_stage_is_repeatable(lake: Lake) -> None:
+    lake.put("z/d=1/.stage.json.pending", b"staged")
+    assert lake.list_objects("z") == []
+    assert lake.move("z/d=1/.stage.json.pending", "z/d=1/final.json")
+    assert lake.read_bytes("z/d=1/final.json") == b"staged"
+    assert not lake.exists("z/d=1/.stage.json.pending")
+    # After a crash the caller repeats the move: the source is gone, nothing changes.
+    assert not lake.move("z/d=1/.stage.json.pending", "z/d=1/final.json")
+    assert [o.key for o in lake.list_objects("z")] == ["z/d=1/final.json"]
+    with pytest.raises(LakeError):
+        lake.move("../escape", "z/x.json")
+
+
 def test_open_missing_is_a_lake_error(lake: Lake) -> None:
     with pytest.raises(LakeError, match="does not exist"):
         lake.open("nothing/here.json")

@@ -11,8 +11,8 @@ import pytest
 from profile_helpers import day_rows, write_table
 
 from cli_runner_helpers import Courtside
-from courtside.catalog import Catalog
 from courtside.catalog.query import open_duckdb
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.lake.tables import partition_version
 from courtside.places import Places

@@ -9,7 +9,7 @@ import pyarrow.parquet as pq
 
 from courtside.catalog.crawler import crawl
 from courtside.config import Settings
-from courtside.quality import QualitySettings
+from courtside.quality.config import QualitySettings
 
 CLEAN, DUPLICATES, BROKEN = date(2020, 3, 1), date(2020, 3, 2), date(2020, 3, 3)
 

@@ -11,16 +11,13 @@ import pytest
 from quality_helpers import BROKEN, CLEAN, DUPLICATES, build_posts, checks
 
 from cli_runner_helpers import Courtside
-from courtside.catalog import Catalog
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.places import Places
-from courtside.quality import (
-    QualityCheckError,
-    QualityReport,
-    QualitySettings,
-    check_history,
-    run_checks,
-)
+from courtside.quality.config import QualitySettings
+from courtside.quality.errors import QualityCheckError
+from courtside.quality.report import QualityReport
+from courtside.quality.runner import check_history, run_checks
 from courtside.runs import RunRecorder
 
 WIDE = {"COLUMNS": "400"}  # one error line stays one line
@@ -220,7 +217,7 @@ def test_spark_gives_the_same_results_as_duckdb(ready: tuple[Places, Catalog]) -
     if shutil.which("java") is None:
         pytest.skip("Java 17 is needed for Spark")
     from courtside.batch.spark_dedupe import spark_session
-    from courtside.quality import SparkEngine
+    from courtside.quality.engine import SparkEngine
 
     places, catalog = ready
     cfg = checks(posts=[{"check": "freshness", "column": "created_at", "max_age_h": 24}])

@@ -7,18 +7,14 @@ from pathlib import Path
 import pytest
 from quality_helpers import build_posts, checks
 
-from courtside.catalog import Catalog
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.errors import ConfigError
 from courtside.places import Places
-from courtside.quality import (
-    QualityConfigError,
-    QualitySettings,
-    load_quality_file,
-    quality_settings,
-    run_checks,
-    validate_checks,
-)
+from courtside.quality.config import QualitySettings, load_quality_file
+from courtside.quality.errors import QualityConfigError
+from courtside.quality.runner import run_checks
+from courtside.quality.validate import validate_checks
 from courtside.runs import RunRecorder
 
 
@@ -111,9 +107,9 @@ def test_bad_table_names_are_refused() -> None:
 
 
 def test_the_settings_section_is_read_when_present(settings: Settings) -> None:
-    assert quality_settings(settings).tables == {}
+    assert settings.quality.tables == {}
     cfg = checks()
-    assert quality_settings(settings.model_copy(update={"quality": cfg})) is cfg
+    assert settings.model_copy(update={"quality": cfg}).quality is cfg
 
 
 @pytest.fixture

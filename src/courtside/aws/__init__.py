@@ -12,7 +12,13 @@ import functools
 from typing import Any
 
 from courtside.aws.config import AwsSettings
-from courtside.errors import CourtsideError, TerminalError, TransientError
+from courtside.errors import (
+    CourtsideError,
+    StreamBusyError,
+    StreamError,
+    TerminalError,
+    TransientError,
+)
 
 __all__ = [
     "AwsError",
@@ -22,6 +28,7 @@ __all__ = [
     "client",
     "credentials",
     "error_code",
+    "stream_error",
 ]
 
 
@@ -125,3 +132,14 @@ def aws_error(exc: BaseException, what: str, hint: str = "") -> CourtsideError:
             return AwsUnavailableError(text, code=code)
         return AwsError(text, code=code)
     return AwsError(f"AWS call for {what} failed: {type(exc).__name__}{suffix}")
+
+
+def stream_error(exc: BaseException, what: str, missing: str) -> StreamError:
+    """A stream error for a failed call of a stream service (Kinesis, DynamoDB Streams,
+    the lease table): ``missing`` when the resource does not exist, otherwise
+    :class:`~courtside.errors.StreamBusyError` (retried later) for a transient failure
+    and :class:`~courtside.errors.StreamError` for any other."""
+    if error_code(exc) == "ResourceNotFoundException":
+        return StreamError(missing)
+    err = aws_error(exc, what)
+    return StreamBusyError(str(err)) if err.transient else StreamError(str(err))

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from courtside._model import Section
-
-if TYPE_CHECKING:
-    from courtside.config import Settings
 
 
 class BatchSettings(Section):
@@ -32,9 +29,3 @@ class BatchSettings(Section):
     lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
     spark_master: str = "local[*]"
     spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")
-
-
-def batch_settings(settings: Settings) -> BatchSettings:
-    """The ``batch`` section of ``settings`` or the defaults."""
-    section = getattr(settings, "batch", None)
-    return section if isinstance(section, BatchSettings) else BatchSettings()

@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from courtside.batch.config import batch_settings
 from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import (
@@ -117,7 +116,7 @@ class DedupeResult:
 
 def make_engine(settings: Settings, name: str) -> DedupeEngine:
     """The engine called ``name`` (``duckdb`` or ``spark``), configured from settings."""
-    cfg = batch_settings(settings)
+    cfg = settings.batch
     if name == "duckdb":
         from courtside.batch.duckdb_engine import DuckDBEngine
 
@@ -195,7 +194,7 @@ def run_dedupe(
         LakeError: the lake does not exist.
         BatchError: the engine failed, or the output holds another format.
     """
-    cfg = batch_settings(settings)
+    cfg = settings.batch
     fmt = format or cfg.format
     if fmt not in _SUFFIX:
         raise BatchError(f"unknown format {fmt!r} (use parquet or json)")

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from courtside._model import Section
-
-if TYPE_CHECKING:
-    from courtside.config import Settings
 
 DEFAULT_DATABASE = "twitter_nba_db"
 
@@ -29,9 +26,3 @@ class CatalogSettings(Section):
     schema_change_policy: Literal["log", "update"] = "log"
     sample_files: int = Field(default=200, gt=0, le=100_000)
     sample_lines_per_file: int = Field(default=2000, gt=0, le=1_000_000)
-
-
-def catalog_settings(settings: Settings) -> CatalogSettings:
-    """The ``catalog`` section of ``settings`` or the defaults."""
-    section = getattr(settings, "catalog", None)
-    return section if isinstance(section, CatalogSettings) else CatalogSettings()

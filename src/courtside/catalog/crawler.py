@@ -24,7 +24,7 @@ from typing import Any
 
 import orjson
 
-from courtside.catalog.config import CatalogSettings, catalog_settings
+from courtside.catalog.config import CatalogSettings
 from courtside.catalog.errors import CatalogError
 from courtside.catalog.store import Catalog, Column, Partition, Table, check_name
 from courtside.catalog.types import (
@@ -234,7 +234,7 @@ def crawl(
         LakeError: when the lake or the prefix does not exist.
         CatalogError: for invalid names or a mix of partition layouts.
     """
-    cfg = catalog_settings(settings)
+    cfg = settings.catalog
     policy = policy or cfg.schema_change_policy
     if policy not in ("log", "update"):
         raise CatalogError(f"unknown schema change policy {policy!r} (use log or update)")

@@ -17,7 +17,7 @@ TableArg = Annotated[str, typer.Argument(help="database.table, or a table of twi
 @catalog_app.command("databases")
 def databases(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List the databases."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
 
     dbs = Catalog.open(settings(ctx)).databases()
     if as_json:
@@ -36,7 +36,7 @@ def tables(
     as_json: AsJson = False,
 ) -> None:
     """List the tables."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
 
     catalog = Catalog.open(settings(ctx))
     found = catalog.tables(database)
@@ -54,7 +54,7 @@ def tables(
 @catalog_app.command("describe")
 def describe(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> None:
     """Show a table's columns (nested types included), partition keys and schema history."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
 
     catalog = Catalog.open(settings(ctx))
     t = catalog.find_table(name)
@@ -89,7 +89,7 @@ def describe(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> Non
 @catalog_app.command("partitions")
 def partitions(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> None:
     """List a table's partitions."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
 
     catalog = Catalog.open(settings(ctx))
     t = catalog.find_table(name)

@@ -16,8 +16,8 @@ from courtside.cli._common import (
     stream_backlog,
     with_options,
 )
-from courtside.deliver import deliver as run_delivery
 from courtside.deliver.service import TWEETS
+from courtside.deliver.service import deliver as run_delivery
 
 if TYPE_CHECKING:
     from courtside.config import Settings

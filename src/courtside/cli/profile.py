@@ -38,7 +38,7 @@ def profile(
 ) -> None:
     """Profile a table: per column count, nulls, distinct, min, max, mean, stddev, top
     values and histograms; stored under profiles/<table>/ and registered in the catalog."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
     from courtside.job.params import parse_date
     from courtside.profile import run_profile
 

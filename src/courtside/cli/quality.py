@@ -15,7 +15,7 @@ from courtside.cli.profile import places_of
 
 if TYPE_CHECKING:
     from courtside.config import Settings
-    from courtside.quality import QualitySettings
+    from courtside.quality.config import QualitySettings
 
 quality_app = typer.Typer(help="Data-quality checks over the catalog's tables.")
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -33,9 +33,9 @@ _STATUS = {
 
 
 def _checks(cfg: Settings, path: Path | None) -> QualitySettings:
-    from courtside.quality import load_quality_file, quality_settings
+    from courtside.quality.config import load_quality_file
 
-    return load_quality_file(path) if path is not None else quality_settings(cfg)
+    return load_quality_file(path) if path is not None else cfg.quality
 
 
 @quality_app.command("check")
@@ -52,9 +52,11 @@ def check(
 ) -> None:
     """Run the checks; print each result with failing examples; exit 1 when a check of
     severity error fails."""
-    from courtside.catalog import Catalog
+    from courtside.catalog.store import Catalog
     from courtside.job.params import parse_date
-    from courtside.quality import QualityError, SparkEngine, run_checks
+    from courtside.quality.engine import SparkEngine
+    from courtside.quality.errors import QualityError
+    from courtside.quality.runner import run_checks
 
     cfg = settings(ctx)
     day = parse_date(date_) if date_ is not None else None
@@ -68,10 +70,9 @@ def check(
     spark = None
     runner = None
     if engine == "spark":
-        from courtside.batch.config import batch_settings
         from courtside.batch.spark_dedupe import local_session_conf, spark_session
 
-        bcfg = batch_settings(cfg)
+        bcfg = cfg.batch
         spark = spark_session(
             bcfg.spark_master,
             bcfg.spark_driver_memory,
@@ -107,8 +108,8 @@ def check(
 @quality_app.command("validate")
 def validate(ctx: typer.Context, checks: ChecksOpt = None) -> None:
     """Check the configured checks against the catalog (tables and columns exist)."""
-    from courtside.catalog import Catalog
-    from courtside.quality import validate_checks
+    from courtside.catalog.store import Catalog
+    from courtside.quality.validate import validate_checks
 
     cfg = settings(ctx)
     quality = _checks(cfg, checks)
@@ -126,7 +127,7 @@ def history(
     as_json: AsJson = False,
 ) -> None:
     """Check results of past runs, newest first."""
-    from courtside.quality import check_history
+    from courtside.quality.runner import check_history
     from courtside.runs import RunRecorder
 
     cfg = settings(ctx)

@@ -83,12 +83,11 @@ class SparkSqlSession:
     engine = "spark"
 
     def __init__(self, settings: Settings, catalog: Catalog, *, write: bool = False) -> None:
-        from courtside.batch.config import batch_settings
         from courtside.batch.spark_dedupe import local_session_conf, spark_session
-        from courtside.catalog import register_spark
+        from courtside.catalog.query import register_spark
 
         self.write = write
-        bcfg = batch_settings(settings)
+        bcfg = settings.batch
         self.spark = spark_session(
             bcfg.spark_master,
             bcfg.spark_driver_memory,

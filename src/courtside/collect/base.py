@@ -249,6 +249,18 @@ class StreamSink:
         else:
             self.maybe_flush()
 
+    def pace(
+        self, delay_s: float, stopper: Stopper, sleep: Callable[[float], None] | None = None
+    ) -> None:
+        """Wait ``delay_s`` between paced records (replay speed, synthetic rate): flush
+        first when needed (:meth:`flush_before_wait`), then sleep with ``sleep`` (tests)
+        or until ``stopper`` is asked to stop."""
+        self.flush_before_wait(delay_s)
+        if sleep is not None:
+            sleep(delay_s)
+        else:
+            stopper.wait(delay_s)
+
     def flush(self) -> None:
         """Append everything queued (retrying while the stream file is busy), then report
         the last mark as durable."""

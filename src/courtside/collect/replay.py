@@ -158,8 +158,4 @@ class ReplayCollector:
         start, first_ms = self._origin
         delay = start + (event_ms - first_ms) / 1000 / self.speed - now
         if delay > 0:
-            output.sink.flush_before_wait(delay)
-            if self._sleep is not None:
-                self._sleep(delay)
-            else:
-                stopper.wait(delay)
+            output.sink.pace(delay, stopper, self._sleep)

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-import signal
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 from courtside.collect.annotate import Annotator
 from courtside.collect.base import (
@@ -22,6 +20,7 @@ from courtside.collect.base import (
 from courtside.config import Settings
 from courtside.home import open_stream
 from courtside.reference.players import PlayersTable, load_players
+from courtside.signals import stop_on_signals
 from courtside.stream.base import StreamBackend
 
 log = logging.getLogger(__name__)
@@ -81,15 +80,8 @@ def run_collector(
         rejects=RejectLog(reject_log_path(settings)),
         limit=limit,
     )
-    previous: dict[signal.Signals, Any] = {}
-    if handle_signals:
-
-        def _interrupt(signum: int, frame: FrameType | None) -> None:
-            log.warning("signal %d: flushing and stopping", signum)
-            stopper.interrupt()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, _interrupt)
+    signals = ExitStack()
+    signals.enter_context(stop_on_signals(stopper.interrupt, enabled=handle_signals))
     started = time.monotonic()
     try:
         stopper.armed = True
@@ -101,8 +93,7 @@ def run_collector(
         try:
             sink.flush()
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            signals.close()
             if own_backend:
                 stream_backend.close()
             report.seconds = time.monotonic() - started

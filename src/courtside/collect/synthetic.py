@@ -111,11 +111,7 @@ class SyntheticCollector:
                 if self.rate_per_s:
                     delay = started + emitted / self.rate_per_s - self._clock()
                     if delay > 0:
-                        output.sink.flush_before_wait(delay)
-                        if self._sleep is not None:
-                            self._sleep(delay)
-                        else:
-                            stopper.wait(delay)
+                        output.sink.pace(delay, stopper, self._sleep)
                 output.sink.maybe_flush()
                 if stopper.requested or output.full:
                     return

@@ -17,6 +17,7 @@ import streamlit as st
 from courtside.config import Settings, load_settings
 from courtside.dashboard import data, sections
 from courtside.dashboard.errors import DashboardError
+from courtside.dashboard.sentiment_section import sentiment_section
 from courtside.dashboard.text import md_escape
 from courtside.errors import CourtsideError
 from courtside.reference.players import PlayersTable, load_players
@@ -161,6 +162,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     sections.players_section(view, f)
     sections.percentile_section(view, f)
+    sentiment_section(settings, view, players_table, f)
     sections.regional_section(settings, f)
     every_s = float(refresh_s) if live else None
     st.fragment(run_every=every_s)(sections.alerts_section)(settings, players_table, f)

@@ -14,9 +14,10 @@ they are: the page must show them as text, never as HTML or Markdown.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from courtside.config import Settings
 from courtside.dashboard.alerts import (
@@ -49,8 +50,11 @@ from courtside.dashboard.warehouse_view import (
     WarehouseView,
 )
 from courtside.errors import CourtsideError
-from courtside.lake.layout import ZONES, visible_files
+from courtside.lake.layout import ZONES
 from courtside.stream.base import GroupInfo, StreamInfo
+
+if TYPE_CHECKING:
+    from courtside.lake.base import Lake
 
 __all__ = [
     "AlertRow",
@@ -164,43 +168,27 @@ class ZoneSize:
     newest: datetime | None
 
 
-def _zone_size(zone: str, root: str) -> ZoneSize:
-    files = size = 0
-    partitions: set[str] = set()
-    newest = 0.0
-    for dirpath, dirnames, filenames in os.walk(root):
-        # Temporary and staging folders/files (".x", "_x") are not part of the lake yet.
-        dirnames[:] = [d for d in dirnames if not d.startswith((".", "_"))]
-        for name in filenames:
-            if name.startswith((".", "_")):
-                continue
-            try:
-                st = os.stat(os.path.join(dirpath, name))
-            except OSError:  # removed while we walked
-                continue
-            files += 1
-            size += st.st_size
-            newest = max(newest, st.st_mtime)
-            if "day=" in dirpath:
-                partitions.add(dirpath)
-    when = datetime.fromtimestamp(newest, tz=UTC) if files else None
-    return ZoneSize(zone, files, size, len(partitions), when)
+def _zone_size(lake: Lake, zone: str) -> ZoneSize:
+    # Temporary and staging objects (".x", "_x") are not part of the lake yet.
+    objects = lake.list_objects(zone)
+    partitions = {o.parent for o in objects if "day=" in o.key}
+    newest = max((o.mtime_ms for o in objects), default=0)
+    when = datetime.fromtimestamp(newest / 1000, tz=UTC) if objects else None
+    return ZoneSize(zone, len(objects), sum(o.size for o in objects), len(partitions), when)
 
 
 def lake_zones(settings: Settings) -> list[ZoneSize]:
     """Size of every lake zone (the standard zones first, then any other folder).
 
     Raises:
-        NoDataError: no lake folder yet.
+        NoDataError: no lake yet.
     """
-    lake = settings.lake
-    if not lake.is_dir():
-        raise NoDataError(f"no lake at {lake} yet", hint=HINT_NO_LAKE)
-    others = sorted(
-        p.name for p in lake.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
-    )
+    lake = settings.places.lake
+    others = lake.list_folders()
+    if lake.is_local and not Path(lake.engine_url()).is_dir():
+        raise NoDataError(f"no lake at {lake.describe()} yet", hint=HINT_NO_LAKE)
     names = list(ZONES) + [n for n in others if n not in ZONES]
-    return [_zone_size(n, str(lake / n)) for n in names]
+    return [_zone_size(lake, n) for n in names]
 
 
 @dataclass(frozen=True)
@@ -223,10 +211,11 @@ def error_output(settings: Settings, latest: int = 20) -> ErrorSummary:
     """
     import duckdb
 
+    lake = settings.places.lake
     files = [
-        str(p)
-        for p in visible_files(settings.lake / "errors")
-        if p.name.endswith((".json", ".json.gz"))
+        lake.engine_url(o.key)
+        for o in lake.list_objects("errors")
+        if o.name.endswith((".json", ".json.gz"))
     ]
     if not files:
         return ErrorSummary(0, [], [])
@@ -236,6 +225,7 @@ def error_output(settings: Settings, latest: int = 20) -> ErrorSummary:
     )
     con = duckdb.connect()
     try:
+        lake.register_duckdb(con)
         con.execute(f"CREATE TEMP TABLE e AS SELECT * FROM {source}", [files])
         codes = con.execute(
             "SELECT coalesce(errorCode, '(none)'), count(*) FROM e GROUP BY 1 ORDER BY 2 DESC, 1"

@@ -10,8 +10,7 @@ import streamlit as st
 
 from courtside.config import Settings
 from courtside.dashboard import data
-from courtside.dashboard.errors import DashboardError
-from courtside.dashboard.widgets import guarded, show_problem, table
+from courtside.dashboard.widgets import guarded, table
 
 __all__ = ["errors_part", "lake_part", "runs_part", "streams_part"]
 
@@ -20,11 +19,7 @@ __all__ = ["errors_part", "lake_part", "runs_part", "streams_part"]
 def runs_part(settings: Settings) -> None:
     """The latest run of each job."""
     st.subheader("Last runs")
-    try:
-        runs = data.last_runs(settings)
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    runs = data.last_runs(settings)
     table(
         [
             {
@@ -46,11 +41,7 @@ def runs_part(settings: Settings) -> None:
 def streams_part(settings: Settings) -> None:
     """Stream lengths; each consumer group's committed, lag, read and buffered."""
     st.subheader("Streams")
-    try:
-        streams, groups = data.stream_health(settings)
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    streams, groups = data.stream_health(settings)
     table(
         [
             {
@@ -85,11 +76,7 @@ def streams_part(settings: Settings) -> None:
 def lake_part(zones: Callable[[], list[data.ZoneSize]]) -> None:
     """Files, partitions and size per lake zone."""
     st.subheader("Lake")
-    try:
-        found = zones()
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    found = zones()
     table(
         [
             {
@@ -109,11 +96,7 @@ def lake_part(zones: Callable[[], list[data.ZoneSize]]) -> None:
 def errors_part(summary: Callable[[], data.ErrorSummary]) -> None:
     """Records in errors/: per error code, and the latest ones."""
     st.subheader("Error output")
-    try:
-        errors = summary()
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    errors = summary()
     st.metric("records in errors/", errors.total)
     if errors.total:
         left, right = st.columns([1, 3])

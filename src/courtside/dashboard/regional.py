@@ -21,16 +21,17 @@ distinct strings is then mapped in Python.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courtside.config import Settings
 from courtside.dashboard.errors import NoDataError, SourceError
 from courtside.dashboard.regions import Place, country_of_code, locate
-from courtside.lake.layout import visible_files
+from courtside.lake.tables import day_files, day_partitions
+
+if TYPE_CHECKING:
+    from courtside.lake.base import Lake
 
 __all__ = ["CountryCount", "RegionalPosts", "lake_day_range", "posts_by_region", "HINT_NO_POSTS"]
 
@@ -123,37 +124,17 @@ class RegionalPosts:
         return sorted(sums.items(), key=lambda kv: (-kv[1], kv[0]))
 
 
-def _partition_day(directory: Path) -> date | None:
-    parts = dict(p.split("=", 1) for p in directory.parts[-3:] if "=" in p)
-    try:
-        return date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
-    except (KeyError, ValueError):
-        return None
-
-
-def _day_dirs(zone: Path) -> Iterator[tuple[date, Path]]:
-    for year in sorted(zone.glob("year=*")):
-        for month in sorted(year.glob("month=*")):
-            for day in sorted(month.glob("day=*")):
-                found = _partition_day(day)
-                if found is not None and day.is_dir():
-                    yield found, day
-
-
 def _files(
-    zone: Path, start: date | None, end: date | None, suffixes: tuple[str, ...]
+    lake: Lake, zone: str, start: date | None, end: date | None, suffixes: tuple[str, ...]
 ) -> list[str]:
-    out: list[str] = []
-    for day, directory in _day_dirs(zone):
-        if (start is None or day >= start) and (end is None or day <= end):
-            out += [str(p) for p in visible_files(directory) if p.name.endswith(suffixes)]
-    return out
+    return [lake.engine_url(o.key) for o in day_files(lake, zone, start, end, suffix=suffixes)]
 
 
 def lake_day_range(settings: Settings) -> tuple[date, date] | None:
     """The first and last day partition of ``raw/`` and ``tweets/``, ``None`` when both
     are empty (the date filter's bounds before the warehouse has data)."""
-    days = [d for zone in ("raw", "tweets") for d, _ in _day_dirs(settings.lake / zone)]
+    lake = settings.places.lake
+    days = [d for zone in ("raw", "tweets") for d, _ in day_partitions(lake, zone)]
     return (min(days), max(days)) if days else None
 
 
@@ -172,13 +153,13 @@ def posts_by_region(
     """
     import duckdb
 
-    lake = settings.lake
-    raw = _files(lake / "raw", start, end, (".json", ".json.gz"))
+    lake = settings.places.lake
+    raw = _files(lake, "raw", start, end, (".json", ".json.gz"))
     if raw:
         zone, source, files = "raw", _JSON_READ, raw
     else:
-        parquet = _files(lake / "tweets", start, end, (".parquet",))
-        jsons = _files(lake / "tweets", start, end, (".json", ".json.gz"))
+        parquet = _files(lake, "tweets", start, end, (".parquet",))
+        jsons = _files(lake, "tweets", start, end, (".json", ".json.gz"))
         if parquet:
             zone, source, files = "tweets", "", parquet
         elif jsons:
@@ -187,6 +168,7 @@ def posts_by_region(
             raise NoDataError("no delivered posts in this date range", hint=HINT_NO_POSTS)
     con = duckdb.connect()
     try:
+        lake.register_duckdb(con)
         source = source or _parquet_read(con, files)
         rows = con.execute(_QUERY.format(source=source), [files]).fetchall()
     except duckdb.Error as exc:

@@ -47,13 +47,9 @@ class Filters:
 def players_section(view: data.WarehouseView, f: Filters) -> None:
     """Top players by total (bar chart and table) and the chosen players' daily trend."""
     st.header("Players related posts", anchor="players")
-    try:
-        top = view.player_totals(f.start, f.end, f.scope, limit=f.top_n)
-        days = view.days(f.start, f.end)
-        trend = view.daily(f.start, f.end, f.players)
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    top = view.player_totals(f.start, f.end, f.scope, limit=f.top_n)
+    days = view.days(f.start, f.end)
+    trend = view.daily(f.start, f.end, f.players)
     if not top:
         st.info("No posts for these filters: widen the dates or clear the team filter.")
         return
@@ -90,14 +86,10 @@ def players_section(view: data.WarehouseView, f: Filters) -> None:
 def percentile_section(view: data.WarehouseView, f: Filters) -> None:
     """The distribution of average daily totals per player, chosen players placed on it."""
     st.header("Percentile graph", anchor="percentiles")
-    try:
-        totals = view.player_totals(f.start, f.end)  # every player: the team filter
-        # chooses whom to mark, not whom to compare with
-        days = view.days(f.start, f.end)
-        daily = view.daily(f.start, f.end, f.players)
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    totals = view.player_totals(f.start, f.end)  # every player: the team filter
+    # chooses whom to mark, not whom to compare with
+    days = view.days(f.start, f.end)
+    daily = view.daily(f.start, f.end, f.players)
     if not totals:
         st.info("No posts in these dates: widen them.")
         return
@@ -151,11 +143,7 @@ def _errors(_settings: Settings, lake: str) -> data.ErrorSummary:
 def regional_section(settings: Settings, f: Filters) -> None:
     """Posts by region and country of the authors' locations (or place data)."""
     st.header("Regional graph", anchor="regions")
-    try:
-        found = _regions(settings, str(settings.lake), f.start, f.end)
-    except DashboardError as exc:
-        show_problem(exc)
-        return
+    found = _regions(settings, settings.places.lake_url, f.start, f.end)
     known = found.total - found.unknown
     st.caption(
         f"{found.total} distinct post(s) in {found.zone}/ from {f.start} to {f.end}: "
@@ -243,5 +231,5 @@ def health_section(settings: Settings) -> None:
     with left:
         health.streams_part(settings)
     with right:
-        health.lake_part(lambda: _zones(settings, str(settings.lake)))
-    health.errors_part(lambda: _errors(settings, str(settings.lake)))
+        health.lake_part(lambda: _zones(settings, settings.places.lake_url))
+    health.errors_part(lambda: _errors(settings, settings.places.lake_url))

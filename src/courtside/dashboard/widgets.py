@@ -22,8 +22,10 @@ _P = ParamSpec("_P")
 
 
 def guarded(title: str) -> Callable[[Callable[_P, None]], Callable[_P, None]]:
-    """Make a section survive anything it raises: the error shows in its place, in one
-    line, and the rest of the page is drawn (Streamlit's own control flow passes)."""
+    """Make a section survive anything it raises: a :class:`DashboardError` (no data yet,
+    a source that cannot be read) shows as its empty state with what to run; any other
+    error shows in its place, in one line. The rest of the page is drawn either way
+    (Streamlit's own control flow passes)."""
 
     def wrap(section: Callable[_P, None]) -> Callable[_P, None]:
         @functools.wraps(section)
@@ -32,6 +34,8 @@ def guarded(title: str) -> Callable[[Callable[_P, None]], Callable[_P, None]]:
                 section(*args, **kwargs)
             except FragmentHandledException:
                 raise
+            except DashboardError as exc:
+                show_problem(exc)
             except Exception as exc:  # noqa: BLE001 - one section never stops the page
                 log.exception("dashboard section %s failed", title)
                 reason = str(exc).strip().splitlines()[0][:300] if str(exc).strip() else ""

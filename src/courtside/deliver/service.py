@@ -12,12 +12,9 @@ from __future__ import annotations
 
 import base64
 import logging
-import signal
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -28,12 +25,13 @@ from courtside.deliver.writer import LakeWriter, PartitionKey, arrival_key
 from courtside.errors import RecordError
 from courtside.home import open_stream
 from courtside.records import describe_exception, loads, to_delivered
+from courtside.service import PartitionBuffers, ServiceLoop
 from courtside.stream.base import Record
 
 log = logging.getLogger(__name__)
 
 TWEETS = "tweets"
-_POLL_RECORDS = 5000
+_POLL_RECORDS = 10000  # the most one Kinesis GetRecords call returns
 
 
 @dataclass
@@ -56,12 +54,19 @@ class DeliveryReport:
         return asdict(self)
 
 
-@dataclass
-class _Buffer:
-    lines: list[bytes] = field(default_factory=list)
-    size: int = 0
-    first_seq: int = 0
-    opened_at: float = 0.0
+class _Buffers(PartitionBuffers[PartitionKey]):
+    """The delivery's buffers, counting the open ``raw/`` partitions (Firehose's limit on
+    active dynamic partitions)."""
+
+    raw = 0
+
+    def opened(self, key: PartitionKey) -> None:
+        if key.zone == "raw":
+            self.raw += 1
+
+    def closed(self, key: PartitionKey) -> None:
+        if key.zone == "raw":
+            self.raw -= 1
 
 
 def _valid_date_part(value: Any, digits: int, low: int, high: int) -> int | None:
@@ -84,7 +89,7 @@ def _unserialisable(exc: Exception, *, transformed: bool) -> RecordError:
     return RecordError("InternalError", f"delivered record is not JSON-serialisable: {exc}")
 
 
-class Delivery:
+class Delivery(ServiceLoop):
     """One delivery stream consumer. Use :func:`deliver` for the common case."""
 
     def __init__(
@@ -94,40 +99,29 @@ class Delivery:
         on_progress: Callable[[int], None] | None = None,
         on_report: Callable[[DeliveryReport], None] | None = None,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.cfg = settings.deliver
+        settings.places.lake.check()  # a missing bucket fails before anything is read
         self.backend = open_stream(settings)
         self.consumer = self.backend.consumer(TWEETS, self.cfg.group)
-        self.writer = LakeWriter(settings.lake, self.cfg.gzip_level)
+        self.writer = LakeWriter(settings.places.lake, self.cfg.gzip_level)
         self.user_transform = load_transform(self.cfg.transform) if self.cfg.transform else None
-        self.buffers: dict[PartitionKey, _Buffer] = {}
         self.report = DeliveryReport(committed_seq=self.consumer.committed)
         self.report.leftovers_removed = self.writer.remove_leftovers()
         self.max_record_bytes = self.cfg.max_record_kib * 1024
-        self.buffer_bytes = int(self.cfg.buffer_mib * 1024 * 1024)
-        self.total_cap = int(self.cfg.max_buffered_mib * 1024 * 1024)
-        self.buffered = 0
-        self.raw_partitions = 0
+        self.buffers = _Buffers(
+            self.writer.write,
+            buffer_bytes=int(self.cfg.buffer_mib * 1024 * 1024),
+            interval_s=self.cfg.buffer_interval_s,
+            total_bytes=int(self.cfg.max_buffered_mib * 1024 * 1024),
+        )
+        self._add = self.buffers.add
         self._raw_keys: dict[tuple[str, str, str], PartitionKey] = {}
-        self._stop = threading.Event()
         self._on_progress = on_progress
         self._on_report = on_report
 
     # -- per record ------------------------------------------------------------------------
-    def _add(self, key: PartitionKey, line: bytes, seq: int) -> None:
-        buf = self.buffers.get(key)
-        if buf is None:
-            buf = self.buffers[key] = _Buffer(first_seq=seq, opened_at=time.monotonic())
-            if key.zone == "raw":
-                self.raw_partitions += 1
-        buf.lines.append(line)
-        buf.size += len(line)
-        self.buffered += len(line)
-        if buf.size >= self.buffer_bytes:
-            self._flush(key)
-        elif self.buffered > self.total_cap:
-            self._flush(max(self.buffers, key=lambda k: self.buffers[k].size))
-
     def _fail(self, record: Record, code: str, message: str) -> None:
         now_ms = time.time_ns() // 1_000_000
         doc = {
@@ -201,7 +195,7 @@ class Delivery:
         else:
             # Built by to_delivered from a parsed datetime: always valid digits.
             key = self._raw_key(delivered["year"], delivered["month"], delivered["day"])
-        if key not in self.buffers and self.raw_partitions >= self.cfg.max_open_partitions:
+        if key not in self.buffers and self.buffers.raw >= self.cfg.max_open_partitions:
             raise RecordError(
                 "DynamicPartitioning.ActivePartitionsLimitExceeded",
                 f"more than {self.cfg.max_open_partitions} partitions open at once",
@@ -218,65 +212,44 @@ class Delivery:
             key = self._raw_keys[cache_key] = PartitionKey("raw", int(year), int(month), int(day))
         return key
 
-    # -- flushing and committing -----------------------------------------------------------
-    def _flush(self, key: PartitionKey) -> None:
-        buf = self.buffers.pop(key)
-        self.writer.write(key, buf.lines)
-        self.buffered -= buf.size
-        if key.zone == "raw":
-            self.raw_partitions -= 1
+    # -- the service loop: poll, write what is due, commit what is written --------------------
+    def poll_once(self, timeout_s: float) -> int:
+        records = self.consumer.poll(_POLL_RECORDS, timeout_s)
+        for record in records:
+            self._process(record)
+        return len(records)
 
-    def _flush_due(self, force: bool = False) -> None:
-        now = time.monotonic()
-        interval = self.cfg.buffer_interval_s
-        for key in [
-            k
-            for k, b in self.buffers.items()
-            if force or b.size >= self.buffer_bytes or now - b.opened_at >= interval
-        ]:
-            self._flush(key)
-        while self.buffered > self.total_cap and self.buffers:
-            largest = max(self.buffers, key=lambda k: self.buffers[k].size)
-            self._flush(largest)
-
-    def _commit(self) -> None:
-        """Commit up to just before the oldest record still held in a buffer."""
-        pending = [b.first_seq for b in self.buffers.values()]
-        target = (min(pending) - 1) if pending else self.consumer.position
+    def make_durable(self, *, final: bool) -> None:
+        """Write the buffers that are due (all when ``final``), then commit up to just
+        before the oldest record still held in a buffer."""
+        self.buffers.flush_due(force=final)
+        target = self.buffers.safe_position(self.consumer.position)
         if target > self.consumer.committed:
             self.consumer.commit(target)
         self.report.committed_seq = self.consumer.committed
         self.report.files = self.writer.files
         self.report.bytes_out = self.writer.bytes
-        self.report.open_partitions = self.raw_partitions
+        self.report.open_partitions = self.buffers.raw
+        if self._on_report and not final:
+            self._on_report(self.report)
 
-    # -- driving ---------------------------------------------------------------------------
-    def stop(self) -> None:
-        """Ask a running :meth:`run` to flush and return."""
-        self._stop.set()
+    def close(self) -> None:
+        self.backend.close()
 
-    def run(self, *, once: bool = False, poll_timeout_s: float = 1.0) -> DeliveryReport:
-        """Deliver until the stream is drained (``once``) or :meth:`stop` is called.
+    def run(
+        self, *, once: bool = False, poll_timeout_s: float = 1.0, handle_signals: bool = False
+    ) -> DeliveryReport:
+        """Deliver until the stream is drained (``once``) or :meth:`stop` is called (or
+        SIGINT/SIGTERM arrives, with ``handle_signals``).
 
         Everything buffered is flushed and committed before returning.
         """
-        try:
-            while not self._stop.is_set():
-                records = self.consumer.poll(_POLL_RECORDS, 0.0 if once else poll_timeout_s)
-                for record in records:
-                    self._process(record)
-                if self._on_progress and records:
-                    self._on_progress(len(records))
-                if once and not records:
-                    break
-                self._flush_due()
-                self._commit()
-                if self._on_report:
-                    self._on_report(self.report)
-            self._flush_due(force=True)
-            self._commit()
-        finally:
-            self.backend.close()
+        self.serve(
+            once=once,
+            handle_signals=handle_signals,
+            poll_timeout_s=poll_timeout_s,
+            on_progress=self._on_progress,
+        )
         log.info("delivery finished: %s", self.report.as_dict())
         return self.report
 
@@ -300,17 +273,4 @@ def deliver(
             a second when the stream is idle), for periodic progress.
     """
     delivery = Delivery(settings, on_progress=on_progress, on_report=on_report)
-    previous: dict[signal.Signals, Any] = {}
-    if handle_signals:
-
-        def _handler(signum: int, frame: FrameType | None) -> None:
-            log.warning("signal %d: flushing and stopping", signum)
-            delivery.stop()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, _handler)
-    try:
-        return delivery.run(once=once)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return delivery.run(once=once, handle_signals=handle_signals)

@@ -1,30 +1,29 @@
-"""Durable, atomic writes of delivery buffers into the lake zones, and the clean-up of
-what a killed delivery left behind.
+"""Atomic writes of delivery buffers into the lake zones, and the clean-up of what a
+killed delivery left behind.
 
-A file is written under a hidden temporary name that carries the writer's process id,
-``.<final name>.<pid>.tmp``, fsynced, then renamed to its final name (and the directory
-fsynced), so readers never see a partial file. A ``kill -9`` between the two leaves the
-temporary file behind; :meth:`LakeWriter.remove_leftovers` deletes such files at the next
-start, and only those: names made by this writer (its prefix, its time stamp and random
-suffix) whose process is gone, or that nothing has touched for an hour (no write takes
-that long; this also covers a process id reused since, and names from before process ids
-were added). Another writer's file, or one a running delivery is writing, is never
-touched.
+Each buffer becomes one object, put through the lake seam (:meth:`Lake.put`): whole or
+not at all, durable when the put returns. On a folder lake a ``kill -9`` mid-put leaves a
+hidden temporary (``.<final name>.<pid>.tmp``); :meth:`LakeWriter.remove_leftovers`
+deletes such files at the next start, and only those: names made by this writer (its
+prefix, its time stamp and random suffix) whose process is gone, or that nothing has
+touched for an hour (no write takes that long; this also covers a process id reused
+since, and names from before process ids were added). Another writer's file, or one a
+running delivery is writing, is never touched. An object store leaves nothing behind.
 """
 
 from __future__ import annotations
 
 import gzip
 import logging
-import os
 import re
-import time
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from courtside._process import pid_alive
-from courtside.lake.layout import date_partition, fsync_dir, object_name, within
+from courtside.lake.base import join_key
+from courtside.lake.layout import date_partition, object_name
+
+if TYPE_CHECKING:
+    from courtside.lake.base import Lake
 
 log = logging.getLogger(__name__)
 
@@ -63,69 +62,43 @@ def arrival_key(zone: str, ts_ms: int) -> PartitionKey:
 
 
 class LakeWriter:
-    """Writes complete files into the lake; each file is fsynced and renamed into place."""
+    """Writes complete objects into the lake's delivery zones."""
 
-    def __init__(self, lake: Path, gzip_level: int = 3, prefix: str = "courtside-deliver") -> None:
+    def __init__(self, lake: Lake, gzip_level: int = 3, prefix: str = "courtside-deliver") -> None:
         self.lake = lake
         self.gzip_level = gzip_level
         self.prefix = prefix
         self.files = 0
         self.bytes = 0
-        self._pid = os.getpid()
-        self._own_tmp = re.compile(
-            rf"^\.{re.escape(prefix)}-\d{{8}}T\d{{12}}Z-[0-9a-f]{{10}}\.json(?:\.gz)?"
-            r"(?:\.(?P<pid>\d{1,10}))?\.tmp$"
+        self._own = re.compile(
+            rf"^{re.escape(prefix)}-\d{{8}}T\d{{12}}Z-[0-9a-f]{{10}}\.json(?:\.gz)?$"
         )
 
-    def write(self, key: PartitionKey, lines: list[bytes]) -> Path:
-        """Write ``lines`` (each ending in a newline) as one file of ``key``'s partition."""
-        directory = within(self.lake, key.relative())
+    def write(self, key: PartitionKey, lines: list[bytes]) -> str:
+        """Write ``lines`` (each ending in a newline) as one object of ``key``'s partition;
+        return its key."""
         if key.zone == "original-data":
             name = object_name(self.prefix, ".json.gz")
             payload = gzip.compress(b"".join(lines), compresslevel=self.gzip_level, mtime=0)
         else:
             name = object_name(self.prefix, ".json")
             payload = b"".join(lines)
-        self._write_atomic(directory, name, payload)
+        target = join_key(key.relative(), name)
+        self.lake.put(target, payload)
         self.files += 1
         self.bytes += len(payload)
-        return directory / name
-
-    def _write_atomic(self, directory: Path, name: str, payload: bytes) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        tmp = directory / f".{name}.{self._pid}.tmp"
-        with open(tmp, "wb") as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, directory / name)
-        fsync_dir(directory)
+        return target
 
     def remove_leftovers(self) -> int:
-        """Delete temporary files a killed delivery left in its zones (call at start).
+        """Delete temporaries a killed delivery left in its zones (call at start).
 
-        A file is deleted when its name is one this writer makes and the process named in
-        it is gone, or when nothing touched it for :data:`STALE_S`. Returns how many
-        were deleted.
+        A temporary is deleted when its name is one this writer makes and the process
+        named in it is gone, or when nothing touched it for :data:`STALE_S`. Returns how
+        many were deleted.
         """
-        removed = 0
-        now = time.time()
-        for zone in ZONES:
-            for dirpath, _dirs, names in os.walk(self.lake / zone):
-                for name in names:
-                    match = self._own_tmp.match(name)
-                    if match is None:
-                        continue
-                    path = Path(dirpath) / name
-                    pid = match.group("pid")
-                    gone = pid is not None and int(pid) != self._pid and not pid_alive(int(pid))
-                    try:
-                        stale = gone or now - path.stat().st_mtime >= STALE_S
-                    except FileNotFoundError:
-                        continue  # renamed into place meanwhile
-                    if stale:
-                        path.unlink(missing_ok=True)
-                        removed += 1
+        removed = sum(
+            self.lake.remove_leftovers(zone, self._own.match, stale_s=STALE_S) for zone in ZONES
+        )
         if removed:
             log.warning("removed %d temporary file(s) left by an interrupted delivery", removed)
         return removed

@@ -40,12 +40,9 @@ crash and replay the same record forever.
 from __future__ import annotations
 
 import logging
-import signal
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from types import FrameType
 from typing import Any
 
 import orjson
@@ -73,6 +70,7 @@ from courtside.errors import RecordError
 from courtside.home import open_stream, require_local_stream
 from courtside.records import describe_exception, iso_utc, loads
 from courtside.reference.players import PlayersTable, load_players
+from courtside.service import ServiceLoop
 from courtside.stream.base import Record
 
 log = logging.getLogger(__name__)
@@ -82,7 +80,7 @@ _CONTROL_POLL = 1000
 _FOLLOW_POLL_S = 0.5
 
 
-class EmbeddedDetector:
+class EmbeddedDetector(ServiceLoop):
     """One embedded detector. Use :func:`run_embedded` for the common case.
 
     Args:
@@ -100,12 +98,14 @@ class EmbeddedDetector:
         clock: Callable[[], float] = time.time,
         durable: bool = True,
     ) -> None:
+        super().__init__()
         self.settings = settings
         self.cfg = cfg = settings.detect
         self.players = players if players is not None else load_players(settings.home)
         self.lookup = PlayerLookup(self.players)
         self.clock = clock
         require_local_stream(settings, "the embedded detector")
+        settings.places.lake.check()  # a missing bucket fails before anything is read
         self.backend = open_stream(settings)
         self.tweets = self.backend.consumer(TWEETS, cfg.group)
         self.control = self.backend.consumer(CONTROL, cfg.group)
@@ -114,7 +114,7 @@ class EmbeddedDetector:
         )
         self.allowed: dict[str, bool] = {}
         self.store = CheckpointStore(settings.state_dir / f"detect-{cfg.group}.db", durable=durable)
-        self.side = SideOutputWriter(settings.lake, f"detect-{cfg.group}", durable=durable)
+        self.side = SideOutputWriter(settings.places.lake, f"detect-{cfg.group}", durable=durable)
         self.report = DetectReport(engine="embedded")
         self._ctrl_buf: deque[Record] = deque()
         self._tweets_seq = self.tweets.committed
@@ -129,7 +129,6 @@ class EmbeddedDetector:
         self._since_ckpt = 0
         self._last_ckpt = time.monotonic()
         self._last_data = clock()
-        self._stop = threading.Event()
         self._recover()
 
     # -- recovery --------------------------------------------------------------------------
@@ -347,9 +346,24 @@ class EmbeddedDetector:
             self._drain()
         return True
 
-    def stop(self) -> None:
-        """Ask a running :meth:`run` to checkpoint and return."""
-        self._stop.set()
+    # -- the service loop: poll, checkpoint when due, a last checkpoint on stop --------------
+    def poll_once(self, timeout_s: float) -> int:
+        return self.step(timeout_s)
+
+    def on_idle(self) -> None:
+        self.check_idle()
+
+    def finish(self, *, once: bool) -> None:
+        if once:  # the end of the streams is the end of input: every open window fires
+            self.op.flush()
+            self._drain()
+            self._dirty = True
+
+    def make_durable(self, *, final: bool) -> None:
+        if not final:
+            self._maybe_checkpoint()
+        elif self._dirty or self._outbox:
+            self.checkpoint()
 
     def run(
         self,
@@ -357,30 +371,20 @@ class EmbeddedDetector:
         once: bool = False,
         on_progress: Callable[[int], None] | None = None,
         poll_timeout_s: float = _FOLLOW_POLL_S,
+        handle_signals: bool = False,
     ) -> DetectReport:
-        """Process until the streams are drained (``once``) or :meth:`stop` is called.
+        """Process until the streams are drained (``once``) or :meth:`stop` is called (or
+        SIGINT/SIGTERM arrives, with ``handle_signals``).
 
         With ``once`` the end of the streams is the end of input: every window that has
         not fired fires (as in a bounded Flink job). A final checkpoint is always taken.
         """
-        try:
-            while not self._stop.is_set():
-                n = self.step(0.0 if once else poll_timeout_s)
-                if on_progress is not None and n:
-                    on_progress(n)
-                if not n:
-                    if once:
-                        break
-                    self.check_idle()
-                self._maybe_checkpoint()
-            if once:
-                self.op.flush()
-                self._drain()
-                self._dirty = True
-            if self._dirty or self._outbox:
-                self.checkpoint()
-        finally:
-            self.close()
+        self.serve(
+            once=once,
+            handle_signals=handle_signals,
+            poll_timeout_s=poll_timeout_s,
+            on_progress=on_progress,
+        )
         self._finish_report()
         log.info("detector finished: %s", self.report.as_dict())
         return self.report
@@ -416,17 +420,4 @@ def run_embedded(
         on_progress: Called with the number of tweets read after every batch.
     """
     detector = EmbeddedDetector(settings, players=players)
-    previous: dict[signal.Signals, Any] = {}
-    if handle_signals:
-
-        def _handler(signum: int, frame: FrameType | None) -> None:
-            log.warning("signal %d: checkpointing and stopping", signum)
-            detector.stop()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, _handler)
-    try:
-        return detector.run(once=once, on_progress=on_progress)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return detector.run(once=once, on_progress=on_progress, handle_signals=handle_signals)

@@ -35,7 +35,8 @@ from courtside.detect.flink_export import StreamExporter
 from courtside.detect.report import DetectReport
 from courtside.detect.sideoutputs import ALL_ZONE, LATE_ZONE
 from courtside.errors import RecordError
-from courtside.lake.layout import date_partition, safe_value, within, write_atomic
+from courtside.lake.base import Lake, join_key
+from courtside.lake.layout import date_partition, safe_value
 from courtside.records import loads
 from courtside.stream.base import StreamBackend
 
@@ -58,7 +59,7 @@ class OutputPublisher:
 
     Args:
         backend: The stream backend (``alerts``).
-        lake: The lake root.
+        lake: The lake.
         output_dir: The ``FileSink`` folder.
         prefix: Object-name prefix of the side-output files (e.g. ``flink-detect``).
         report: Counts what is published.
@@ -69,7 +70,7 @@ class OutputPublisher:
     def __init__(
         self,
         backend: StreamBackend,
-        lake: Path,
+        lake: Lake,
         output_dir: Path,
         prefix: str,
         report: DetectReport,
@@ -170,7 +171,7 @@ class OutputPublisher:
         for part, lines in by_day.items():
             digest = hashlib.sha256(f"{source}/{zone}/{part}".encode()).hexdigest()[:10]
             name = f"{self.prefix}-{stamp:%Y%m%dT%H%M%S%f}Z-{digest}.json"
-            write_atomic(within(self.lake, f"{zone}/{part}/{name}"), lines)
+            self.lake.put(join_key(zone, part, name), lines)
 
     def _publish_alerts(self, alerts: Iterable[dict[str, Any]]) -> None:
         new = []

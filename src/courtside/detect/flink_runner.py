@@ -29,14 +29,13 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import signal
 import socket
 import threading
 import time
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
 from courtside.config import Settings
@@ -56,6 +55,7 @@ from courtside.detect.report import DetectReport
 from courtside.errors import ConfigError
 from courtside.home import open_stream, require_local_stream
 from courtside.reference.players import PlayersTable, load_players
+from courtside.signals import stop_on_signals
 
 __all__ = ["FlinkJobError", "run_flink"]
 
@@ -125,7 +125,7 @@ class _Job:
         self.exporter = StreamExporter(backend, f"{self.cfg.group}-flink", self.paths.input, report)
         self.publisher = OutputPublisher(
             backend,
-            settings.lake,
+            settings.places.lake,
             self.paths.output,
             f"flink-{self.cfg.group}",
             report,
@@ -313,22 +313,15 @@ def run_flink(
     """
     from py4j.protocol import Py4JJavaError
 
-    from courtside.detect import flink_job  # PyFlink is heavy: import on use
+    from courtside.detect import flink_job
 
     require_local_stream(settings, "the Flink detector")
     restore_arg = valid_restore_path(str(from_savepoint)) if from_savepoint else None
     stop = stop or threading.Event()
     report = DetectReport(engine="flink")
     table = players if players is not None else load_players(settings.home)
-    previous: dict[signal.Signals, Any] = {}
-    if handle_signals:
-
-        def _handler(signum: int, frame: FrameType | None) -> None:
-            log.warning("signal %d: stopping the Flink job", signum)
-            stop.set()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, _handler)
+    signals = ExitStack()
+    signals.enter_context(stop_on_signals(stop.set, enabled=handle_signals))
     backend = open_stream(settings)
     job = _Job(settings, report, backend, on_alert=on_alert)
     cfg = settings.detect
@@ -396,8 +389,7 @@ def run_flink(
     finally:
         if first_export is not None:
             first_export.join()  # it uses the backend closed below
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        signals.close()
         report.tweets_seq = job.exporter.committed(TWEETS)
         report.control_seq = job.exporter.committed(CONTROL)
         backend.close()

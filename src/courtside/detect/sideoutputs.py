@@ -6,8 +6,10 @@ JSON lines, partitioned by the event date of each record
 output, whose records may have no usable event time, by their arrival date on the stream.
 
 Writes are two-phase so that a checkpointed engine never shows a record twice: a
-checkpoint first *stages* its files under hidden names (``.<name>.pending``, invisible
-to readers), then saves the checkpoint naming them, then *commits* them by renaming.
+checkpoint first *stages* its objects under hidden keys (``.<name>.pending``, invisible
+to readers), then saves the checkpoint naming them, then *commits* them by moving each to
+its final key (:meth:`courtside.lake.base.Lake.move`: a rename on a folder lake, copy and
+delete on S3; repeatable, so a crash mid-commit is finished by the next commit).
 After a crash, the engine commits the files its last checkpoint named and deletes any
 other staged file of its own (:meth:`SideOutputWriter.abort_stray`): those belong to an
 epoch that is replayed anyway.
@@ -17,24 +19,19 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from courtside.lake.layout import (
-    date_partition,
-    fsync_dir,
-    object_name,
-    safe_value,
-    within,
-    write_atomic,
-)
+from courtside.lake.base import join_key
+from courtside.lake.layout import date_partition, object_name, safe_value
 from courtside.stream.base import Record
+
+if TYPE_CHECKING:
+    from courtside.lake.base import Lake
 
 log = logging.getLogger(__name__)
 
@@ -80,15 +77,16 @@ def _by_date(zone: str, docs: Iterable[dict[str, Any]]) -> dict[str, list[bytes]
 
 
 class SideOutputWriter:
-    """Writes side-output JSON lines under the lake root.
+    """Writes side-output JSON lines to the lake.
 
     Args:
-        lake: The lake root.
+        lake: The lake.
         prefix: Object-name prefix identifying the writer (e.g. ``detect-detect``).
-        durable: fsync files and directories (turn off only in benchmarks of the engine).
+        durable: Wait until objects survive a crash (turn off only in benchmarks of the
+            engine).
     """
 
-    def __init__(self, lake: Path, prefix: str, *, durable: bool = True) -> None:
+    def __init__(self, lake: Lake, prefix: str, *, durable: bool = True) -> None:
         self.lake = lake
         self.prefix = safe_value(prefix)
         self.durable = durable
@@ -100,66 +98,55 @@ class SideOutputWriter:
             rf"{re.escape(_PENDING)}$"
         )
 
-    def write(self, zone: str, docs: Iterable[dict[str, Any]]) -> list[Path]:
-        """Write ``docs`` at once as visible files (one per event date); return them."""
+    def write(self, zone: str, docs: Iterable[dict[str, Any]]) -> list[str]:
+        """Write ``docs`` at once as visible objects (one per event date); return their
+        keys."""
         written = []
         for part, lines in _by_date(zone, docs).items():
-            path = within(self.lake, f"{zone}/{part}/{object_name(self.prefix, '.json')}")
-            write_atomic(path, lines, durable=self.durable)
+            key = join_key(zone, part, object_name(self.prefix, ".json"))
+            self.lake.put(key, lines, durable=self.durable)
             self.files += 1
             self.lines += len(lines)
-            written.append(path)
+            written.append(key)
         return written
 
     def stage(self, zone: str, docs: Iterable[dict[str, Any]]) -> list[list[str]]:
-        """Write ``docs`` as hidden pending files.
+        """Write ``docs`` as hidden pending objects.
 
         Returns:
-            ``[pending, final]`` pairs of paths relative to the lake root, to be stored in
-            the checkpoint and passed to :meth:`commit`.
+            ``[pending, final]`` pairs of keys, to be stored in the checkpoint and passed
+            to :meth:`commit`.
         """
         staged: list[list[str]] = []
         for part, lines in _by_date(zone, docs).items():
             name = object_name(self.prefix, ".json")
-            final = f"{zone}/{part}/{name}"
-            pending = f"{zone}/{part}/.{name}{_PENDING}"
-            write_atomic(within(self.lake, pending), lines, durable=self.durable)
+            final = join_key(zone, part, name)
+            pending = join_key(zone, part, f".{name}{_PENDING}")
+            self.lake.put(pending, lines, durable=self.durable)
             self.lines += len(lines)
             staged.append([pending, final])
         return staged
 
     def commit(self, staged: Iterable[list[str]]) -> None:
-        """Make staged files visible. Idempotent: already committed ones are skipped."""
-        dirs: set[Path] = set()
+        """Make staged objects visible. Idempotent: already committed ones are skipped."""
         for pending, final in staged:
-            src, dst = within(self.lake, pending), within(self.lake, final)
-            if src.exists():
-                os.replace(src, dst)
-                dirs.add(dst.parent)
+            if self.lake.move(pending, final):
                 self.files += 1
-        if self.durable:
-            for directory in dirs:
-                fsync_dir(directory)
 
     def abort_stray(self, keep: Iterable[list[str]] = ()) -> int:
-        """Delete this writer's staged files other than ``keep`` (from an epoch that never
-        reached its checkpoint). Returns how many were deleted."""
-        kept = {within(self.lake, pending) for pending, _ in keep}
-        deleted = 0
-        for zone in _ZONES:
-            root = self.lake / zone
-            if not root.exists():
-                continue
-            for path in root.rglob(f".{self.prefix}-*{_PENDING}"):
-                if self._own.match(path.name) and path.resolve() not in kept:
-                    path.unlink(missing_ok=True)
-                    deleted += 1
-            # A kill during staging leaves write_atomic's temporary of a staged file
-            # (".<staged name>.tmp"); it never reached any checkpoint.
-            for path in root.rglob(f"..{self.prefix}-*{_PENDING}.tmp"):
-                if self._own.match(path.name[1 : -len(".tmp")]):
-                    path.unlink(missing_ok=True)
-                    deleted += 1
+        """Delete this writer's staged objects other than ``keep`` (from an epoch that
+        never reached its checkpoint). Returns how many were deleted."""
+        kept = {pending for pending, _ in keep}
+        stray = [
+            obj.key
+            for zone in _ZONES
+            for obj in self.lake.list_objects(zone, hidden=True)
+            if self._own.match(obj.name) and obj.key not in kept
+        ]
+        deleted = self.lake.delete(stray)
+        # A kill during staging on a folder lake leaves the temporary of a staged object;
+        # it never reached any checkpoint.
+        deleted += sum(self.lake.remove_leftovers(zone, self._own.match) for zone in _ZONES)
         if deleted:
-            log.info("deleted %d staged side-output file(s) of an unfinished epoch", deleted)
+            log.info("deleted %d staged side-output object(s) of an unfinished epoch", deleted)
         return deleted

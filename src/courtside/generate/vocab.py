@@ -41,18 +41,6 @@ LOCATIONS: tuple[tuple[str, str, str], ...] = (
     ("everywhere", "", ""),
 )
 
-LANGS: tuple[tuple[str, float], ...] = (
-    ("en", 0.72),
-    ("es", 0.09),
-    ("fr", 0.04),
-    ("pt", 0.04),
-    ("tl", 0.03),
-    ("ja", 0.02),
-    ("de", 0.02),
-    ("it", 0.02),
-    ("und", 0.02),
-)
-
 FAN_FIRST = (
     "hoops",
     "ballislife",
@@ -90,37 +78,58 @@ FAN_SECOND = (
     "life",
 )
 
-FAN_TEMPLATES = (
-    "What a game by {name} tonight! #NBA",
-    "{mention} is the best player in the league right now, no debate #NBA",
-    "Can't believe what {name} just did in the 4th quarter 🔥 #NBA #{tag}",
-    "{name} for MVP. That's the tweet. #NBA",
-    "Trade rumors about {name} again... #NBA",
-    "{mention} and {mention2} in the same lineup would be unreal #NBA",
-    "Watching {name} highlights on repeat #{tag}",
-    "¡Qué partido de {name}! #NBA",
-    "Quel match de {name} ce soir #NBA",
-    "Que jogo do {name}! #NBA",
-    "nba twitter is wild tonight, {name} trending again",
-    "Just got my {name} jersey 🏀 #NBA #{tag}",
-)
-
-PLAYER_TEMPLATES = (
-    "Big win tonight, proud of this group 💪 #{tag}",
-    "Appreciate all the love {mention}! Let's work this summer",
-    "{mention} you already know 👀 #NBA",
-    "Great battle tonight {mention}, respect",
-    "Happy birthday {mention}! 🎂",
-    "Back to work. #{tag}",
-    "{mention} we need you over here 😤",
-)
-
 TAMPERING_TEMPLATES = (
-    "{mention} imagine you in our jersey next season 👀",
-    "{mention} come join us, we got a spot for you",
-    "{mention} you know where you belong 😉 #NBA",
-    "{mention} let's run it back together, just saying",
+    "{p} imagine you in our jersey next season 👀",
+    "{p} come join us, we got a spot for you",
+    "{p} you know where you belong 😉",
+    "{p} let's run it back together, just saying",
 )
+
+#: The most talked-about players of the default roster's season, most popular first:
+#: they get far more posts than the rest (see ``Generator``'s popularity ranks).
+STARS = (
+    "LeBron James",
+    "Stephen Curry",
+    "Giannis Antetokounmpo",
+    "Luka Doncic",
+    "James Harden",
+    "Kevin Durant",
+    "Kawhi Leonard",
+    "Anthony Davis",
+    "Zion Williamson",
+    "Kyrie Irving",
+    "Damian Lillard",
+    "Joel Embiid",
+    "Ja Morant",
+    "Russell Westbrook",
+    "Jayson Tatum",
+    "Trae Young",
+    "Jimmy Butler",
+    "Paul George",
+    "Chris Paul",
+    "Devin Booker",
+    "Donovan Mitchell",
+    "Ben Simmons",
+    "Kyle Lowry",
+    "Pascal Siakam",
+    "Karl-Anthony Towns",
+    "Bradley Beal",
+    "Kemba Walker",
+    "Klay Thompson",
+    "Draymond Green",
+    "Jamal Murray",
+    "Rudy Gobert",
+    "Jaylen Brown",
+    "Bam Adebayo",
+    "Kyle Kuzma",
+    "Dwight Howard",
+    "Carmelo Anthony",
+    "Vince Carter",
+    "Derrick Rose",
+)
+
+#: Hashtags fans add besides ``#NBA`` and the team's tag.
+EXTRA_TAGS = ("NBATwitter", "NBAonTNT", "ESPNNBA", "Basketball")
 
 SOURCES = ("Twitter for iPhone", "Twitter for Android", "Twitter Web App", "TweetDeck")
 

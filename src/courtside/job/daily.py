@@ -25,9 +25,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from courtside.batch.config import batch_settings
 from courtside.batch.state import job_lock
-from courtside.catalog.config import catalog_settings
 from courtside.catalog.errors import NoSuchTableError
 from courtside.catalog.store import Catalog, Partition, Table
 from courtside.config import Settings
@@ -216,7 +214,7 @@ def run_day(
         JobBusyError: another execution of the same day holds its lock.
     """
     catalog = catalog or Catalog.open(settings)
-    database = catalog_settings(settings).database
+    database = settings.catalog.database
     lake = settings.lake
     params = DailyParams(
         day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake / OUTPUT_ZONE)
@@ -230,7 +228,7 @@ def run_day(
         "table": OUTPUT_TABLE,
     }
     if lock_wait_s is None:
-        lock_wait_s = batch_settings(settings).lock_wait_s
+        lock_wait_s = settings.batch.lock_wait_s
     with (
         job_lock(settings, f"{JOB_NAME}-{day.isoformat()}", lock_wait_s),
         recorder.run(JOB_KIND, JOB_NAME, run_params, parent=parent) as run,

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from courtside.catalog.config import catalog_settings
 from courtside.catalog.errors import NoSuchTableError
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
@@ -37,7 +36,7 @@ class PendingDay:
 
 
 def _input_root(settings: Settings, catalog: Catalog) -> Path:
-    database = catalog_settings(settings).database
+    database = settings.catalog.database
     try:
         location = catalog.get_table(database, INPUT_TABLE).location
     except NoSuchTableError:

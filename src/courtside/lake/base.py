@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -184,9 +184,31 @@ class Lake(ABC):
         """Copy an object to another key, atomically at the destination (server-side on
         an object store)."""
 
+    def move(self, src: str, dst: str) -> bool:
+        """Make the object ``src`` appear whole at ``dst`` and remove ``src``.
+
+        Not atomic as a pair (an object store copies, then deletes): a crash in between
+        leaves both, so callers move from a hidden staging key and repeat the move after a
+        restart. Returns False when ``src`` no longer exists (already moved).
+        """
+        if not self.exists(src):
+            return False
+        self.copy(src, dst)
+        self.delete([src])
+        return True
+
     @abstractmethod
     def delete(self, keys: Iterable[str]) -> int:
         """Delete objects (missing ones are ignored); return how many existed."""
+
+    def remove_leftovers(
+        self, prefix: str, owned: Callable[[str], object], *, stale_s: float = 3600.0
+    ) -> int:
+        """Delete what interrupted puts left under ``prefix``: temporaries of objects
+        whose name ``owned`` accepts, written by a process that is gone (or untouched for
+        ``stale_s``). Returns how many were deleted. An object store leaves nothing (a put
+        that did not complete is not stored), so the default deletes nothing."""
+        return 0
 
     # -- engines -----------------------------------------------------------------------------
     @abstractmethod
@@ -202,6 +224,15 @@ class Lake(ABC):
     def register_duckdb(self, con: Any) -> None:  # noqa: B027 - a folder needs nothing
         """Let the DuckDB connection ``con`` read and write :meth:`engine_url` locations
         (S3: through Arrow's S3 client, as DuckDB's own extension cannot be downloaded)."""
+
+    def check(self) -> None:  # noqa: B027 - a folder is created on the first write
+        """Fail now, with what to do, when the lake cannot be used (a missing bucket, an
+        unreachable endpoint, no credentials): a stage calls it at start-up, before it
+        reads or writes anything.
+
+        Raises:
+            LakeError: naming the location and the deploy step.
+        """
 
     @property
     def is_local(self) -> bool:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -87,24 +88,31 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_atomic(path: Path, chunks: list[bytes] | bytes, *, durable: bool = True) -> int:
-    """Write ``chunks`` to ``path`` via a hidden temporary file and a rename.
+def write_atomic(
+    path: Path, chunks: bytes | bytearray | memoryview | Iterable[bytes], *, durable: bool = True
+) -> int:
+    """Write ``chunks`` to ``path`` via a hidden temporary file (``.<name>.<pid>.tmp``,
+    removed on failure) and a rename, so a reader sees the old file or the new one.
 
     Returns:
         The number of bytes written.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    data = [chunks] if isinstance(chunks, bytes) else chunks
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    data = [chunks] if isinstance(chunks, bytes | bytearray | memoryview) else chunks
     size = 0
-    with open(tmp, "wb") as fh:
-        for chunk in data:
-            fh.write(chunk)
-            size += len(chunk)
-        fh.flush()
-        if durable:
-            os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            for chunk in data:
+                fh.write(chunk)
+                size += len(chunk)
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     if durable:
         fsync_dir(path.parent)
     return size

@@ -1,8 +1,10 @@
 """The lake in a local folder (the embedded default).
 
 Objects are files under the root folder. A put writes a hidden temporary file next to the
-target (``.<name>.tmp``), fsyncs it, renames it over the target and fsyncs the folder, so
-a reader sees the old object or the new one and a crash leaves no partial object visible.
+target (``.<name>.<pid>.tmp``), fsyncs it, renames it over the target and fsyncs the
+folder, so a reader sees the old object or the new one and a crash leaves no partial
+object visible; :meth:`LocalLake.remove_leftovers` deletes the temporaries of a killed
+writer (its process id is in the name).
 Folders are created on demand and removed when their last object is deleted (below the
 zone level), so "a folder exists while an object is under it" holds as on S3.
 """
@@ -10,16 +12,22 @@ zone level), so "a folder exists while an object is under it" holds as on S3.
 from __future__ import annotations
 
 import os
+import re
 import shutil
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import IO, Any
 
+from courtside._process import pid_alive
 from courtside.errors import LakeError
 from courtside.lake.base import Lake, LakeObject, check_key, is_hidden
-from courtside.lake.layout import fsync_dir
+from courtside.lake.layout import fsync_dir, write_atomic
 
 __all__ = ["LocalLake", "fsync_dir"]
+
+#: ``.<name>.<pid>.tmp`` (older writers left ``.<name>.tmp``, without the process id).
+_TEMPORARY = re.compile(r"^\.(?P<name>.+?)(?:\.(?P<pid>\d{1,10}))?\.tmp$")
 
 
 class LocalLake(Lake):
@@ -90,7 +98,7 @@ class LocalLake(Lake):
     # -- writing -----------------------------------------------------------------------------
     def _tmp(self, target: Path) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
-        return target.with_name(f".{target.name}.tmp")
+        return target.with_name(f".{target.name}.{os.getpid()}.tmp")
 
     def _publish(self, tmp: Path, target: Path, durable: bool) -> None:
         os.replace(tmp, target)
@@ -98,23 +106,7 @@ class LocalLake(Lake):
             fsync_dir(target.parent)
 
     def put(self, key: str, data: bytes | Iterable[bytes], *, durable: bool = True) -> int:
-        target = self.path(key)
-        tmp = self._tmp(target)
-        chunks = [data] if isinstance(data, bytes | bytearray | memoryview) else data
-        size = 0
-        try:
-            with open(tmp, "wb") as fh:
-                for chunk in chunks:
-                    fh.write(chunk)
-                    size += len(chunk)
-                fh.flush()
-                if durable:
-                    os.fsync(fh.fileno())
-            self._publish(tmp, target, durable)
-        except BaseException:
-            tmp.unlink(missing_ok=True)
-            raise
-        return size
+        return write_atomic(self.path(key), data, durable=durable)
 
     def put_file(self, key: str, path: Path, *, move: bool = False) -> int:
         target = self.path(key)
@@ -151,6 +143,15 @@ class LocalLake(Lake):
             raise LakeError(f"lake object {src[:200]!r} does not exist")
         self.put_file(dst, source)
 
+    def move(self, src: str, dst: str) -> bool:
+        source, target = self.path(src), self.path(dst)
+        if not source.is_file():
+            return False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        self._publish(source, target, True)  # a rename on one file system: atomic
+        self._prune(source.parent)
+        return True
+
     def delete(self, keys: Iterable[str]) -> int:
         deleted = 0
         parents: set[Path] = set()
@@ -165,6 +166,21 @@ class LocalLake(Lake):
         for parent in sorted(parents, key=lambda p: len(p.parts), reverse=True):
             self._prune(parent)
         return deleted
+
+    def remove_leftovers(
+        self, prefix: str, owned: Callable[[str], object], *, stale_s: float = 3600.0
+    ) -> int:
+        removed = 0
+        now, me = time.time(), os.getpid()
+        for obj in self.list_objects(prefix, hidden=True):
+            match = _TEMPORARY.match(obj.name)
+            if match is None or not owned(match["name"]):
+                continue
+            pid = match["pid"]
+            gone = pid is not None and int(pid) != me and not pid_alive(int(pid))
+            if gone or now - obj.mtime_ms / 1000 >= stale_s:
+                removed += self.delete([obj.key])
+        return removed
 
     def _prune(self, folder: Path) -> None:
         """Remove empty folders upwards, keeping the root and the zone folders."""

@@ -83,6 +83,17 @@ class S3Lake(Lake):
         wrapped.transient = err.transient
         return wrapped
 
+    def check(self) -> None:
+        try:
+            self.s3.head_bucket(Bucket=self.bucket)
+        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+            if error_code(exc) in ("404", "NoSuchBucket", "NotFound"):
+                raise LakeError(
+                    f"S3 bucket {self.bucket!r} of the lake {self.url} does not exist (deploy "
+                    "deploy/cloudformation/courtside.yaml, or `courtside aws deploy`)"
+                ) from None
+            raise self._fail(exc, f"the lake {self.url}") from None
+
     # -- listing -----------------------------------------------------------------------------
     def _pages(self, prefix: str, delimiter: str = "") -> Iterator[dict[str, Any]]:
         root = self._key(prefix, prefix=True)

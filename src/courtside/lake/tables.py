@@ -26,7 +26,7 @@ import re
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import orjson
@@ -39,6 +39,8 @@ __all__ = [
     "PartitionVersion",
     "committed_files",
     "data_key",
+    "day_files",
+    "day_partitions",
     "new_run_id",
     "partition_version",
     "partitions",
@@ -172,6 +174,43 @@ def partitions(lake: Lake, table: str, depth: int = 3) -> list[str]:
                     nxt.append(f"{rel}/{name}" if rel else name)
         level = nxt
     return sorted(level)
+
+
+def _partition_day(part: str) -> date | None:
+    fields = dict(seg.split("=", 1) for seg in part.split("/") if "=" in seg)
+    try:
+        return date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
+    except (KeyError, ValueError):
+        return None
+
+
+def day_partitions(lake: Lake, table: str) -> list[tuple[date, str]]:
+    """``(day, partition)`` of every ``year=/month=/day=`` partition of ``table`` whose
+    values form a real date, oldest first (others are ignored)."""
+    found = []
+    for part in partitions(lake, table):
+        day = _partition_day(part)
+        if day is not None:
+            found.append((day, part))
+    return sorted(found)
+
+
+def day_files(
+    lake: Lake,
+    table: str,
+    start: date | None = None,
+    end: date | None = None,
+    *,
+    suffix: str | tuple[str, ...] = "",
+) -> list[LakeObject]:
+    """The current data objects of ``table``'s day partitions in ``[start, end]`` (either
+    bound open when ``None``) whose names end with ``suffix``."""
+    out: list[LakeObject] = []
+    for day, part in day_partitions(lake, table):
+        if (start is None or day >= start) and (end is None or day <= end):
+            found = committed_files(lake, join_key(table, part))
+            out.extend(o for o in found if o.name.endswith(suffix))
+    return out
 
 
 def table_files(

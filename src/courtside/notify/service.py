@@ -19,12 +19,9 @@ logged and passed over.
 from __future__ import annotations
 
 import logging
-import signal
 import sqlite3
-import threading
 import time
 from dataclasses import asdict, dataclass, field
-from types import FrameType
 from typing import Any
 
 from courtside._sqlite import set_wal
@@ -39,6 +36,7 @@ from courtside.notify.channels import (
 )
 from courtside.notify.message import notification
 from courtside.records import loads
+from courtside.service import ServiceLoop
 from courtside.stream.base import Record
 
 log = logging.getLogger(__name__)
@@ -108,7 +106,7 @@ class SentBook:
         self._db.close()
 
 
-class Notifier:
+class Notifier(ServiceLoop):
     """Delivers the ``alerts`` stream to one channel.
 
     Args:
@@ -117,6 +115,7 @@ class Notifier:
     """
 
     def __init__(self, settings: Settings, channel: str | Channel) -> None:
+        super().__init__()
         self.cfg = settings.notify
         self.channel = (
             channel
@@ -128,7 +127,7 @@ class Notifier:
         self.consumer = self.backend.consumer(ALERTS, f"{self.cfg.group}-{name}")
         self.book = SentBook(settings, name)
         self.report = NotifyReport(channel=name, committed_seq=self.consumer.committed)
-        self._stop = threading.Event()
+        self._once = False
 
     def _bad(self, code: str, message: str, seq: int) -> None:
         self.report.bad += 1
@@ -167,32 +166,33 @@ class Notifier:
             self.report.sent += 1
         return True
 
-    def stop(self) -> None:
-        """Ask a running :meth:`run` to return after the current alert."""
-        self._stop.set()
+    def poll_once(self, timeout_s: float) -> int:
+        records = self.consumer.poll(_POLL, timeout_s)
+        for rec in records:
+            if self.stopping:
+                self.consumer.seek(rec.seq - 1)
+                break
+            if not self.handle(rec):
+                self.consumer.seek(rec.seq - 1)  # try this alert again
+                if self._once:
+                    self.stop()
+                else:
+                    self.pause(self.cfg.retry_pause_s)
+                break
+            self.consumer.commit(rec.seq)
+        return len(records)
 
-    def run(self, *, once: bool = False, poll_timeout_s: float = 1.0) -> NotifyReport:
-        """Deliver until the stream is drained (``once``) or :meth:`stop` is called."""
-        try:
-            while not self._stop.is_set():
-                records = self.consumer.poll(_POLL, 0.0 if once else poll_timeout_s)
-                if not records and once:
-                    break
-                for rec in records:
-                    if self._stop.is_set():
-                        self.consumer.seek(rec.seq - 1)
-                        break
-                    if not self.handle(rec):
-                        self.consumer.seek(rec.seq - 1)  # try this alert again
-                        if once:
-                            self._stop.set()
-                        else:
-                            self._stop.wait(self.cfg.retry_pause_s)
-                        break
-                    self.consumer.commit(rec.seq)
-            self.report.committed_seq = self.consumer.committed
-        finally:
-            self.close()
+    def make_durable(self, *, final: bool) -> None:
+        # Each alert is committed as soon as it is delivered and in the sent book.
+        self.report.committed_seq = self.consumer.committed
+
+    def run(
+        self, *, once: bool = False, poll_timeout_s: float = 1.0, handle_signals: bool = False
+    ) -> NotifyReport:
+        """Deliver until the stream is drained (``once``) or :meth:`stop` is called (or
+        SIGINT/SIGTERM arrives, with ``handle_signals``)."""
+        self._once = once
+        self.serve(once=once, handle_signals=handle_signals, poll_timeout_s=poll_timeout_s)
         return self.report
 
     def close(self) -> None:
@@ -213,17 +213,4 @@ def run_notifier(
         once: Deliver what is on the stream and return (also when the channel is down).
         handle_signals: Stop cleanly on SIGINT/SIGTERM.
     """
-    notifier = Notifier(settings, channel)
-    previous: dict[signal.Signals, Any] = {}
-    if handle_signals:
-
-        def _handler(signum: int, frame: FrameType | None) -> None:
-            notifier.stop()
-
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            previous[sig] = signal.signal(sig, _handler)
-    try:
-        return notifier.run(once=once)
-    finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+    return Notifier(settings, channel).run(once=once, handle_signals=handle_signals)

@@ -33,8 +33,7 @@ Example (``courtside.toml``)::
     column = "created_at"
     max_age_h = 36
 
-Not yet wired into :class:`courtside.config.Settings`; :func:`quality_settings` reads a
-``quality`` section when there is one and falls back to no checks.
+The section is :attr:`courtside.config.Settings.quality` (no checks by default).
 """
 
 from __future__ import annotations
@@ -42,15 +41,12 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from courtside._model import Section
 from courtside.errors import ConfigError
-
-if TYPE_CHECKING:
-    from courtside.config import Settings
 
 __all__ = [
     "AcceptedValues",
@@ -64,7 +60,6 @@ __all__ = [
     "RowCountChange",
     "Unique",
     "load_quality_file",
-    "quality_settings",
 ]
 
 _TABLE = re.compile(r"^([a-z_][a-z0-9_]{0,63}\.)?[a-z_][a-z0-9_]{0,63}$")
@@ -191,12 +186,6 @@ class QualitySettings(Section):
             if not _TABLE.match(name):
                 raise ValueError(f"invalid table name {name[:80]!r}: use table or database.table")
         return value
-
-
-def quality_settings(settings: Settings) -> QualitySettings:
-    """The ``quality`` section of ``settings`` or no checks."""
-    section = getattr(settings, "quality", None)
-    return section if isinstance(section, QualitySettings) else QualitySettings()
 
 
 def load_quality_file(path: Path) -> QualitySettings:

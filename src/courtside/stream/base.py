@@ -132,16 +132,18 @@ class Consumer(ABC):
 
     stream: str
     group: str
+    _position: int = 0
+    _committed: int = 0
 
     @property
-    @abstractmethod
     def position(self) -> int:
         """The in-memory read position: the last sequence number handed out by ``poll``."""
+        return self._position
 
     @property
-    @abstractmethod
     def committed(self) -> int:
         """The group's last durably committed sequence number (0 when none)."""
+        return self._committed
 
     @abstractmethod
     def poll(self, max_records: int = 1000, timeout_s: float = 0.0) -> list[Record]:

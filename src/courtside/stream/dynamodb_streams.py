@@ -15,8 +15,8 @@ from typing import Any
 
 import orjson
 
-from courtside.aws import AwsSettings, aws_error, client, error_code
-from courtside.errors import StreamBusyError, StreamError
+from courtside.aws import AwsSettings, client, error_code, stream_error
+from courtside.errors import StreamError
 from courtside.stream.kinesis_leases import LeaseTable
 from courtside.stream.shards import AT_TIMESTAMP, Page, ShardedConsumer, ShardInfo
 
@@ -47,13 +47,12 @@ class DynamoStreamShards:
         self.api = client("dynamodbstreams", aws)
 
     def _fail(self, exc: BaseException, what: str) -> StreamError:
-        if error_code(exc) == "ResourceNotFoundException":
-            return StreamError(
-                f"the DynamoDB stream {self.arn!r} does not exist (is the control table "
-                "deployed with StreamSpecification? see deploy/cloudformation/courtside.yaml)"
-            )
-        err = aws_error(exc, f"{what} on DynamoDB stream {self.arn!r}")
-        return StreamBusyError(str(err)) if err.transient else StreamError(str(err))
+        return stream_error(
+            exc,
+            f"{what} on DynamoDB stream {self.arn!r}",
+            f"the DynamoDB stream {self.arn!r} does not exist (is the control table "
+            "deployed with StreamSpecification? see deploy/cloudformation/courtside.yaml)",
+        )
 
     def shards(self) -> list[ShardInfo]:
         out: list[ShardInfo] = []

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from courtside.aws import AwsSettings, aws_error, client, error_code
+from courtside.aws import AwsSettings, client, error_code, stream_error
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import (
     KNOWN_STREAMS,
@@ -146,13 +146,13 @@ class KinesisStreams(StreamBackend):
 
     def fail(self, exc: BaseException, stream: str, what: str) -> StreamError:
         """A courtside error for a failed Kinesis call."""
-        if error_code(exc) == "ResourceNotFoundException":
-            return StreamError(
-                f"the Kinesis stream {self.stream_name(stream)!r} does not exist (deploy "
-                "deploy/cloudformation/courtside.yaml, or `courtside aws deploy`)"
-            )
-        err = aws_error(exc, f"{what} on Kinesis stream {self.stream_name(stream)!r}")
-        return StreamBusyError(str(err)) if err.transient else StreamError(str(err))
+        name = self.stream_name(stream)
+        return stream_error(
+            exc,
+            f"{what} on Kinesis stream {name!r}",
+            f"the Kinesis stream {name!r} does not exist (deploy "
+            "deploy/cloudformation/courtside.yaml, or `courtside aws deploy`)",
+        )
 
     def _pause(self, attempt: int) -> None:
         time.sleep(min(self.retry_base_s * (2**attempt), 5.0))

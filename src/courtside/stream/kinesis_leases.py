@@ -19,8 +19,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from courtside.aws import AwsSettings, aws_error, client, error_code
-from courtside.errors import StreamBusyError, StreamError
+from courtside.aws import AwsSettings, client, error_code, stream_error
+from courtside.errors import StreamError
 from courtside.stream.errors import ConsumerBusyError
 
 __all__ = ["SHARD_END", "TRIM_HORIZON", "Lease", "LeaseLostError", "LeaseTable"]
@@ -64,13 +64,12 @@ class LeaseTable:
         self.db = client("dynamodb", aws)
 
     def _fail(self, exc: BaseException, what: str) -> StreamError:
-        if error_code(exc) == "ResourceNotFoundException":
-            return StreamError(
-                f"the Kinesis lease table {self.name!r} does not exist (deploy "
-                "deploy/cloudformation/courtside.yaml, or `courtside aws deploy`)"
-            )
-        err = aws_error(exc, f"{what} in lease table {self.name!r}")
-        return StreamBusyError(str(err)) if err.transient else StreamError(str(err))
+        return stream_error(
+            exc,
+            f"{what} in lease table {self.name!r}",
+            f"the Kinesis lease table {self.name!r} does not exist (deploy "
+            "deploy/cloudformation/courtside.yaml, or `courtside aws deploy`)",
+        )
 
     @staticmethod
     def _lease(item: dict[str, Any]) -> Lease:

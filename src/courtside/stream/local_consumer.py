@@ -38,14 +38,6 @@ class LocalConsumer(Consumer):
         self._heartbeat(force=True)
 
     @property
-    def position(self) -> int:
-        return self._position
-
-    @property
-    def committed(self) -> int:
-        return self._committed
-
-    @property
     def active(self) -> bool:
         """True until :meth:`close`."""
         return self._lease.held

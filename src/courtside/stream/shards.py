@@ -123,14 +123,6 @@ class ShardedConsumer(Consumer):
         return True
 
     # -- Consumer ----------------------------------------------------------------------------
-    @property
-    def position(self) -> int:
-        return self._position
-
-    @property
-    def committed(self) -> int:
-        return self._committed
-
     def poll(self, max_records: int = 1000, timeout_s: float = 0.0) -> list[Record]:
         deadline = time.monotonic() + timeout_s
         while True:

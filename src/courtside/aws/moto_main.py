@@ -6,7 +6,8 @@ after a reshard (moto 5 keeps routing records to closed parent shards and never 
   children);
 * ``GetRecords`` on a closed shard read to its end returns no ``NextShardIterator``.
 
-Everything else is moto's own server. Usage: ``python moto_main.py -H 127.0.0.1 -p PORT``.
+Everything else is moto's own server. Usage:
+``python -m courtside.aws.moto_main -H 127.0.0.1 -p PORT``.
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ def _shard_for_key(self: Any, partition_key: str, explicit_hash_key: str) -> Any
 
 
 def _get_records(self: Any, stream_arn: Any, shard_iterator: str, limit: Any) -> Any:
-    next_iterator, records, behind = _original_get_records(self, stream_arn, shard_iterator, limit)
+    found: tuple[Any, Any, Any] = _original_get_records(self, stream_arn, shard_iterator, limit)
+    next_iterator, records, behind = found
     stream_name, shard_id, last = models.decompose_shard_iterator(shard_iterator)
     stream = self.describe_stream(stream_arn=stream_arn, stream_name=stream_name)
     shard = stream.get_shard(shard_id)

@@ -1,5 +1,6 @@
-"""A local AWS-protocol server for the tests, the demo and the benchmarks: ``moto_server``
-(PyPI ``moto[server]``) in a separate process on a free 127.0.0.1 port."""
+"""A local AWS-protocol server for ``courtside demo --aws``, the tests and the benchmarks:
+``moto_server`` (PyPI ``moto[server]``, the ``aws-local`` extra) in a separate process on
+a free 127.0.0.1 port (an in-process server deadlocks with Arrow's S3 client)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
-from pathlib import Path
+
+from courtside.errors import ConfigError
 
 
 @dataclass
@@ -36,9 +38,20 @@ def _free_port() -> int:
 
 
 def start_moto_server(timeout_s: float = 30.0) -> MotoServer:
-    """Start ``moto_server`` and wait until it accepts connections."""
+    """Start ``moto_server`` and wait until it accepts connections.
+
+    Raises:
+        ConfigError: when moto is not installed (``pip install 'courtside[aws-local]'``).
+        RuntimeError: when it does not start in ``timeout_s``.
+    """
+    import importlib.util
+
+    if importlib.util.find_spec("moto") is None:
+        raise ConfigError(
+            "the local AWS server needs moto: pip install 'courtside[aws-local]' (or make demo-aws)"
+        )
     # moto's own server, with Kinesis' reshard behaviour corrected (see moto_main.py).
-    command = [sys.executable, str(Path(__file__).with_name("moto_main.py"))]
+    command = [sys.executable, "-m", "courtside.aws.moto_main"]
     port = _free_port()
     process = subprocess.Popen(
         [*command, "-H", "127.0.0.1", "-p", str(port)],
