@@ -127,9 +127,12 @@ def child(args: argparse.Namespace) -> None:
     settings = load_settings(home=home)
     engine: DedupeEngine
     if args.child == "spark":
-        from courtside.batch.spark_dedupe import SparkEngine, spark_session
+        from courtside.batch.spark_dedupe import SparkEngine
+        from courtside.engines.config import SparkSettings
+        from courtside.engines.spark import spark_session
 
-        spark = spark_session("local[*]", "4g")  # session start is part of the measure
+        # Session start is part of the measure.
+        spark = spark_session(SparkSettings(driver_memory="4g"), app="courtside-dedupe")
         engine = SparkEngine(spark)
     else:
         engine = DuckDBEngine(memory_limit_mib=args.memory_mib, temp_dir=home / "duckdb-tmp")

@@ -37,6 +37,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 #: What the tests of each engine-family marker need (see ``markers`` in pyproject.toml).
 MARKER_NEEDS = {
     "spark": ("java",),
+    "spark_cluster": ("java",),
     "flink": ("java",),
     "browser": ("chromium", "chromedriver"),
     "postgres": ("postgresql",),

@@ -17,7 +17,7 @@ from courtside.config import Settings, load_settings
 from courtside.deliver.service import deliver
 from courtside.generate.generator import GeneratorConfig, generate
 from courtside.home import open_stream
-from courtside.pipeline import PipelineError, run_nightly
+from courtside.pipeline import STEPS, PipelineError, run_nightly
 from courtside.reference.players import PlayersTable
 from courtside.runs import RunRecorder
 from courtside.warehouse.loader import open_warehouse
@@ -114,14 +114,22 @@ def test_nightly_end_to_end_matches_an_independent_count(nightly_settings: Setti
     pipeline = recorder.get(third.run_id)
     assert pipeline is not None and pipeline.status == "succeeded"
     assert [(t["state"], t["status"]) for t in pipeline.transitions] == [
-        ("workflow", "succeeded"),
-        ("daily", "succeeded"),
-        ("load", "succeeded"),
+        (step, "succeeded") for step in STEPS
     ]
     steps = recorder.list(parent_id=third.run_id)
-    assert sorted(s.name for s in steps) == ["daily", "load", "workflow"]
+    assert sorted(s.name for s in steps) == sorted(STEPS)
     daily_step = next(s for s in steps if s.name == "daily")
     assert len(recorder.list(parent_id=daily_step.id, kind="job")) == len(new_days)
+    # Each new day was profiled after the workflow (tweets) and after the daily job.
+    quality_step = next(s for s in steps if s.name == "quality")
+    profiled = recorder.list(parent_id=quality_step.id, kind="profile")
+    assert sorted(r.params["date"] for r in profiled) == sorted(d.isoformat() for d in new_days)
+    assert sorted(third.quality.profiles) == sorted(
+        f"twitter_nba_db.tweets@{d.isoformat()}" for d in new_days
+    )
+    assert sorted(third.daily_quality.profiles) == sorted(
+        f"twitter_nba_db.players_total_tweets@{d.isoformat()}" for d in new_days
+    )
 
 
 def closed_port() -> int:
@@ -142,8 +150,7 @@ def test_a_failed_load_stops_the_pipeline_and_says_why(home: Path) -> None:
     pipeline = RunRecorder(settings).get(info.value.run_id)
     assert pipeline is not None and pipeline.status == "failed"
     assert [(t["state"], t["status"]) for t in pipeline.transitions] == [
-        ("workflow", "succeeded"),
-        ("daily", "succeeded"),
+        *((step, "succeeded") for step in STEPS[:-1]),
         ("load", "failed"),
     ]
 
@@ -154,13 +161,17 @@ def test_a_failed_daily_step_skips_the_load(home: Path) -> None:
     (settings.lake / "players_total_tweets" / "year=2020").write_text("in the way")
     with pytest.raises(PipelineError, match="stopped at step daily: day 2020-03-01 failed") as info:
         run_nightly(settings)
-    assert info.value.skipped == ["load"] and "not run: load" in str(info.value)
+    assert info.value.skipped == ["daily_quality", "load"]
+    assert "not run: daily_quality, load" in str(info.value)
     recorder = RunRecorder(settings)
     pipeline = recorder.get(info.value.run_id)
     assert pipeline is not None
     assert [(t["state"], t["status"]) for t in pipeline.transitions] == [
+        ("validate", "succeeded"),
         ("workflow", "succeeded"),
+        ("quality", "succeeded"),
         ("daily", "failed"),
+        ("daily_quality", "skipped"),
         ("load", "skipped"),
     ]
     (load_step,) = recorder.list(parent_id=pipeline.id, name="load")
@@ -175,11 +186,11 @@ def test_a_failed_workflow_skips_the_rest(home: Path) -> None:
     tweets.write_text("not a folder")
     with pytest.raises(PipelineError, match="stopped at step workflow") as info:
         run_nightly(settings)
-    assert info.value.skipped == ["daily", "load"]
-    assert "not run: daily, load" in str(info.value)
+    assert info.value.skipped == ["quality", "daily", "daily_quality", "load"]
+    assert "not run: quality, daily, daily_quality, load" in str(info.value)
     pipeline = RunRecorder(settings).get(info.value.run_id)
     assert pipeline is not None
-    assert [t["status"] for t in pipeline.transitions] == ["failed", "skipped", "skipped"]
+    assert [t["status"] for t in pipeline.transitions] == ["succeeded", "failed"] + 4 * ["skipped"]
 
 
 def test_an_empty_home_runs_and_loads_nothing(home: Path) -> None:

@@ -30,6 +30,7 @@ from courtside.catalog.config import CatalogSettings
 from courtside.collect.config import BlueskySettings, XSettings
 from courtside.deliver.config import DeliverSettings
 from courtside.detect.config import DetectSettings
+from courtside.engines.config import SparkSettings
 from courtside.errors import ConfigError
 from courtside.notify.config import NotifySettings
 from courtside.places import Places
@@ -79,6 +80,7 @@ class Settings(BaseSettings):
     warehouse: WarehouseSettings = WarehouseSettings()
     up: UpSettings = UpSettings()
     batch: BatchSettings = BatchSettings()
+    spark: SparkSettings = SparkSettings()
     catalog: CatalogSettings = CatalogSettings()
     quality: QualitySettings = QualitySettings()
     aws: AwsSettings = AwsSettings()
@@ -297,6 +299,27 @@ def _one_line(message: str) -> str:
     return " ".join(message.split())
 
 
+# Keys that moved to another section: an old file or variable still sets the new key,
+# unless the new key is set too.
+_MOVED = {
+    ("batch", "spark_master"): ("spark", "master"),
+    ("batch", "spark_driver_memory"): ("spark", "driver_memory"),
+}
+
+
+def _move_keys(data: dict[str, Any], sources: dict[str, Source]) -> None:
+    for (old_section, old_key), (section, key) in _MOVED.items():
+        old = data.get(old_section)
+        if not isinstance(old, dict) or old_key not in old:
+            continue
+        value = old.pop(old_key)
+        source = sources.pop(f"{old_section}.{old_key}", "file")
+        new = data.setdefault(section, {})
+        if isinstance(new, dict) and key not in new:
+            new[key] = value
+            sources[f"{section}.{key}"] = source
+
+
 def _check_folders(settings: Settings) -> None:
     """A home or lake that exists but is not a folder stops every command at once."""
     lake = settings.lake_root if isinstance(settings.lake_root, Path) else None
@@ -351,6 +374,7 @@ def load_with_sources(
     given = {k: v for k, v in overrides.items() if v is not None}
     sources.update(dict.fromkeys(_flatten(given), "flag"))
     data = _deep_merge(_deep_merge(data, env), given)
+    _move_keys(data, sources)
     _unset_nones(data)
     data["home"] = home_path
     try:

@@ -1,5 +1,21 @@
-"""The nightly pipeline: the workflow (dedupe, then crawl), the daily job for every
-pending day, then the warehouse load.
+"""The nightly pipeline: the workflow (dedupe, then crawl), a data-quality gate, the
+daily job for every pending day, a second data-quality gate, then the warehouse load.
+
+Steps, in order (:data:`STEPS`):
+
+* ``validate``: the ``[quality]`` checks against the catalog, before anything runs (a
+  check on a column that does not exist stops the pipeline here, not at 3 a.m.);
+* ``workflow``: dedupe, then crawl;
+* ``quality``: profile each new (pending) day of ``tweets`` and evaluate the checks of
+  every configured table that is not a daily output, for those days;
+* ``daily``: the daily job for every pending day;
+* ``daily_quality``: profile the daily outputs for the days just computed and evaluate
+  their checks;
+* ``load``: the warehouse load.
+
+A failing ``error`` check stops the pipeline before the load, with the check, the day and
+example rows in the error and in the step's run record (``details.failures``). Profiles
+and checks always run on DuckDB over the lake, whatever the jobs' engine.
 
 The pipeline is recorded as a run (kind ``pipeline``, name ``nightly``) whose
 transitions name each step's outcome; each step is a child run (kind ``step``) under
@@ -19,10 +35,12 @@ from typing import Any
 
 from pydantic import SecretStr
 
+from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.errors import CourtsideError, TerminalError
-from courtside.job.daily import DailyBatch, run_days
+from courtside.job.daily import INPUT_TABLE, OUTPUT_TABLE, DailyBatch, run_days
 from courtside.job.pending import pending_days
+from courtside.quality.nightly import GateResult, run_gate, split_checks, validate_at_startup
 from courtside.runs import FAILED, SKIPPED, SUCCEEDED, Run, RunRecorder, scrub
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.loader import LoadOutcome, load
@@ -30,7 +48,10 @@ from courtside.warehouse.loader import LoadOutcome, load
 __all__ = ["STEPS", "NightlyResult", "PipelineError", "run_nightly"]
 
 log = logging.getLogger(__name__)
-STEPS = ("workflow", "daily", "load")
+STEPS = ("validate", "workflow", "quality", "daily", "daily_quality", "load")
+#: The daily job's outputs: profiled and checked after the daily step (the sentiment
+#: table when a daily job writes it).
+DAILY_TABLES = (OUTPUT_TABLE, "players_daily_sentiment")
 
 
 class PipelineError(TerminalError):
@@ -64,6 +85,8 @@ class NightlyResult:
         workflow_run_id: The workflow's own run.
         pending: The days the daily step ran, with why they were pending.
         daily: The daily executions.
+        quality: The gate after the workflow (profiles, check results).
+        daily_quality: The gate after the daily job.
         load: The load's outcome.
     """
 
@@ -71,6 +94,8 @@ class NightlyResult:
     workflow_run_id: str | None = None
     pending: dict[str, str] = field(default_factory=dict)
     daily: DailyBatch = field(default_factory=DailyBatch)
+    quality: GateResult = field(default_factory=GateResult)
+    daily_quality: GateResult = field(default_factory=GateResult)
     load: LoadOutcome | None = None
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,6 +105,8 @@ class NightlyResult:
             "workflow_run_id": self.workflow_run_id,
             "pending": self.pending,
             "daily": [r.as_dict() for r in self.daily.results],
+            "quality": self.quality.as_dict(),
+            "daily_quality": self.daily_quality.as_dict(),
             "load": self.load.as_dict() if self.load else None,
         }
 
@@ -93,7 +120,8 @@ def run_nightly(
     mode: LoadMode | None = None,
     recorder: RunRecorder | None = None,
 ) -> NightlyResult:
-    """Run the workflow, the daily job for every pending day, then the load.
+    """Validate the quality checks, run the workflow, the first quality gate, the daily
+    job for every pending day, the second quality gate, then the load.
 
     Args:
         settings: The home folder.
@@ -104,15 +132,24 @@ def run_nightly(
         recorder: Where runs are recorded (default: the home's run records).
 
     Raises:
-        PipelineError: naming the failed step and the steps that did not run.
+        PipelineError: naming the failed step and the steps that did not run (a failed
+            check: its name, day and example rows).
     """
     from courtside.batch.workflow import run_workflow
 
     recorder = recorder or RunRecorder(settings)
     params = {"engine": engine, "target": target, "mode": mode}
+    checks = settings.quality
+    database = settings.catalog.database
+    catalog = Catalog.open(settings)
     with recorder.run("pipeline", "nightly", params) as pipeline:
         result = NightlyResult(pipeline.id)
         steps = _Steps(recorder, pipeline)
+
+        with steps.step("validate", {}) as step:
+            validate_at_startup(checks, catalog, database)
+            step.set_count("tables_with_checks", len(checks.tables))
+        workflow_checks, daily_checks = split_checks(checks, DAILY_TABLES)
 
         with steps.step("workflow", {"engine": engine}) as step:
             workflow = run_workflow(settings, engine=engine, recorder=recorder)
@@ -124,9 +161,23 @@ def run_nightly(
                 step.set_count("files_quarantined", len(workflow.dedupe.quarantined))
                 step.reject()
 
-        with steps.step("daily", {"engine": engine}) as step:
+        with steps.step("quality", {"tables": workflow_checks}) as step:
             pending = pending_days(settings, recorder=recorder)
             result.pending = {p.day.isoformat(): p.reason for p in pending}
+            step.set_count("days_pending", len(pending))
+            result.quality = run_gate(
+                settings.places,
+                catalog,
+                checks,
+                database=database,
+                profile_tables=[INPUT_TABLE],
+                check_names=workflow_checks,
+                days=[p.day for p in pending],
+                recorder=recorder,
+                step=step,
+            )
+
+        with steps.step("daily", {"engine": engine}) as step:
             step.set_count("days_pending", len(pending))
             if not pending:
                 step.detail("note", "no pending day")
@@ -147,6 +198,19 @@ def run_nightly(
                     f"day {first.day} failed in state {first.failed_state}: {first.error}"
                     f" (run {first.run_id}){unrun}"
                 )
+
+        with steps.step("daily_quality", {"tables": daily_checks}) as step:
+            result.daily_quality = run_gate(
+                settings.places,
+                catalog,
+                checks,
+                database=database,
+                profile_tables=DAILY_TABLES,
+                check_names=daily_checks,
+                days=[r.day for r in result.daily.results],
+                recorder=recorder,
+                step=step,
+            )
 
         with steps.step("load", {"target": target, "mode": mode}) as step:
             result.load = load(

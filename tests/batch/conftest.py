@@ -15,9 +15,12 @@ def spark() -> Iterator[Any]:
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java 17 on PATH")
     pytest.importorskip("pyspark", reason="Spark tests need pyspark")
-    from courtside.batch.spark_dedupe import spark_session
+    from courtside.engines.config import SparkSettings
+    from courtside.engines.spark import spark_session
 
-    session = spark_session("local[2]", "1g", app="courtside-tests")
+    session = spark_session(
+        SparkSettings(master="local[2]", driver_memory="1g"), app="courtside-tests"
+    )
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -18,6 +18,8 @@ from batch_helpers import (
 )
 
 from courtside.batch.dedupe import run_dedupe
+from courtside.batch.duckdb_engine import DuckDBEngine
+from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult
 from courtside.batch.spark_dedupe import SparkEngine, run_standalone
 from courtside.config import load_settings
 from courtside.generate.generator import GeneratorConfig
@@ -174,3 +176,25 @@ def test_spark_sql_sees_the_same_catalog_tables_as_duckdb(tmp_path: Path, spark:
     on_spark = [tuple(r) for r in spark.sql(query).collect()]
     assert on_spark == open_duckdb(cfg).sql(query).fetchall()
     assert len(on_spark) == 2
+
+
+def test_both_engines_return_the_same_typed_result(tmp_path: Path, spark: Any) -> None:
+    rows = delivered(GeneratorConfig(seed=3, count=120, duplicate_rate=0.3, span_s=2 * 86400))
+    results: dict[str, EngineResult] = {}
+    staged: dict[str, list[dict[str, Any]]] = {}
+    for name in ("duckdb", "spark"):
+        reset_names()
+        cfg = _lake(tmp_path / name, rows)
+        files = [str(p) for p in write_raw(cfg.lake, rows[:30], per_file=15)]
+        files += sorted(str(p) for p in (cfg.lake / "raw").rglob("*.json") if str(p) not in files)
+        staging = cfg.lake / "tweets"
+        plan = DedupePlan(tuple(files), (), (), str(staging), "parquet")
+        engine: DedupeEngine = (
+            SparkEngine(spark) if name == "spark" else DuckDBEngine(temp_dir=tmp_path / "tmp")
+        )
+        results[name] = engine.run(plan)
+        staged[name] = output_rows(cfg.lake)
+    assert type(results["duckdb"]) is type(results["spark"]) is EngineResult
+    assert results["duckdb"] == results["spark"] == EngineResult()
+    assert staged["duckdb"] == staged["spark"]
+    assert len(staged["spark"]) == len({r["id"] for r in rows})

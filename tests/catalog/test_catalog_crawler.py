@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import orjson
@@ -9,7 +11,7 @@ import pytest
 
 from courtside.batch.dedupe import run_dedupe
 from courtside.catalog.crawler import crawl
-from courtside.catalog.errors import CatalogError, NoSuchTableError
+from courtside.catalog.errors import CatalogError, NoSuchTableError, SchemaRefusedError
 from courtside.catalog.query import open_duckdb
 from courtside.catalog.store import Catalog, Column
 from courtside.catalog.types import (
@@ -24,6 +26,7 @@ from courtside.catalog.types import (
 )
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic
+from courtside.schemas import SchemaRegistry
 
 
 def _write(lake: Path, rel: str, rows: list[dict]) -> None:
@@ -97,18 +100,18 @@ def test_crawl_parquet_output_of_dedupe(settings: Settings) -> None:
 @pytest.mark.parametrize("policy", ["log", "update"])
 def test_schema_change_policies(settings: Settings, policy: str) -> None:
     _write(settings.lake, "tweets/year=2020/month=03/day=01/a.json", [{"id": "1", "n": 1}])
-    crawl(settings)
+    first = crawl(settings)
+    assert (first.schema_version, first.schema_version_created) == (1, True)
     _write(
         settings.lake,
         "tweets/year=2020/month=03/day=02/b.json",
-        [{"id": "2", "n": 1.5, "z": "new"}],
+        [{"id": "2", "n": 2, "z": "new"}],
     )
     result = crawl(settings, policy=policy)
     assert result.partitions_added == 1  # new partitions are always added
-    assert result.schema_diff == {
-        "added": [{"name": "z", "type": "string"}],
-        "changed": [{"name": "n", "from": "bigint", "to": "double"}],
-    }
+    assert result.schema_diff == {"added": [{"name": "z", "type": "string"}]}
+    # The source's shape is registered whatever the policy: a compatible change.
+    assert (result.schema_version, result.schema_version_created) == (2, True)
     catalog = Catalog.open(settings)
     table = catalog.get_table("twitter_nba_db", "tweets")
     names = [c.name for c in table.columns]
@@ -117,6 +120,83 @@ def test_schema_change_policies(settings: Settings, policy: str) -> None:
     (change,) = catalog.schema_changes("twitter_nba_db", "tweets")
     assert change.applied is (policy == "update") and change.policy == policy
     assert len(catalog.partitions("twitter_nba_db", "tweets")) == 2
+    registry = SchemaRegistry.at(settings.state_dir)
+    (diff,) = registry.diff("twitter_nba_db.tweets", 1, 2)
+    assert (diff.field_path, diff.change) == ("z", "added")
+    assert crawl(settings, policy=policy).schema_version_created is False  # nothing new
+
+
+@pytest.mark.parametrize("policy", ["log", "update"])
+@pytest.mark.parametrize(
+    ("row", "field"),
+    [({"id": "2", "n": 1.5}, "n"), ({"id": "2", "z": True, "n": "many"}, "n")],
+    ids=["bigint-to-double", "bigint-to-string"],
+)
+def test_an_incompatible_change_fails_the_crawl_and_writes_nothing(
+    settings: Settings, policy: str, row: dict, field: str
+) -> None:
+    _write(settings.lake, "tweets/year=2020/month=03/day=01/a.json", [{"id": "1", "n": 1}])
+    crawl(settings)
+    catalog = Catalog.open(settings)
+    before = catalog.get_table("twitter_nba_db", "tweets")
+    _write(settings.lake, "tweets/year=2020/month=03/day=02/b.json", [row])
+    with pytest.raises(SchemaRefusedError) as err:
+        crawl(settings, policy=policy)
+    text = str(err.value)
+    assert "crawl of twitter_nba_db.tweets refused, catalog left unchanged" in text
+    assert f"not FULL-compatible with version 1: {field}" in text
+    assert "courtside schemas compatibility twitter_nba_db.tweets NONE" in text
+    assert field in {p.field_path for p in err.value.problems}
+    # Nothing half-written: same table version, no new partition, no history entry.
+    assert catalog.get_table("twitter_nba_db", "tweets") == before
+    assert len(catalog.partitions("twitter_nba_db", "tweets")) == 1
+    assert catalog.schema_changes("twitter_nba_db", "tweets") == []
+    assert SchemaRegistry.at(settings.state_dir).latest("twitter_nba_db.tweets").version == 1
+
+
+def test_a_refused_crawl_fails_its_run_and_the_cli_says_why(settings: Settings) -> None:
+    from courtside.batch.workflow import run_crawl
+    from courtside.runs import RunRecorder
+
+    _write(settings.lake, "tweets/year=2020/month=03/day=01/a.json", [{"id": "1", "n": 1}])
+    crawl(settings)
+    _write(settings.lake, "tweets/year=2020/month=03/day=02/b.json", [{"id": "2", "n": "x"}])
+    with pytest.raises(SchemaRefusedError):
+        run_crawl(settings, "tweets")
+    (run,) = RunRecorder(settings).list(kind="crawler")
+    assert run.status == "failed" and "not FULL-compatible" in (run.error or "")
+    proc = subprocess.run(
+        [sys.executable, "-c", "from courtside.cli import main; main()"]
+        + ["--home", str(settings.home), "etl", "crawl"],
+        capture_output=True,
+        timeout=120,
+    )
+    assert proc.returncode == 1
+    said = " ".join(proc.stderr.decode().split()) + " ".join(proc.stdout.decode().split())
+    assert "crawl of twitter_nba_db.tweets refused, catalog left unchanged" in said
+    assert "Traceback" not in said
+    # Accepting the change on purpose: mode NONE, crawl, then the mode back.
+    registry = SchemaRegistry.at(settings.state_dir)
+    registry.set_compatibility("twitter_nba_db.tweets", "NONE")
+    assert crawl(settings, policy="update").schema_version == 2
+    registry.set_compatibility("twitter_nba_db.tweets", "FULL")
+    assert Catalog.open(settings).find_table("tweets").columns[1] == Column("n", "string")
+
+
+def test_a_replaced_table_gets_its_new_schema_version_whatever_the_mode(
+    settings: Settings,
+) -> None:
+    _write(settings.lake, "tweets/year=2020/month=03/day=01/a.json", [{"id": "1", "n": 1}])
+    crawl(settings)
+    (settings.lake / "tweets/year=2020/month=03/day=01/a.json").unlink()
+    # Another partition layout and a retyped column: the old files are gone from the
+    # table, so nothing reads them with the new schema.
+    _write(settings.lake, "tweets/day=01/a.json", [{"id": "1", "n": "x"}])
+    result = crawl(settings)
+    assert result.replaced and (result.schema_version, result.schema_version_created) == (2, True)
+    latest = SchemaRegistry.at(settings.state_dir).latest("twitter_nba_db.tweets")
+    assert latest.note == "crawler: table replaced"
+    assert latest.schema["required"] == ["day"]
 
 
 def test_vanished_partitions_are_removed_and_empty_prefix_creates_nothing(

@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from courtside.config import Settings
-from courtside.enrich import ENRICH_SCHEMA
+from courtside.enrich.arrow import ENRICH_SCHEMA
 from courtside.lake.layout import date_partition
 
 D1, D2, D3 = h.DAYS

@@ -453,5 +453,15 @@ def test_empty_home_says_what_to_run(driver: Any, tmp_path: Path, artifacts: Pat
         for command in ("courtside demo", "courtside load", "courtside pipeline nightly",
                         "courtside detect", "courtside deliver"):  # fmt: skip
             assert command in text, command
+        # The data-quality section, last on the page, with its own empty states.
+        wait_for(
+            driver,
+            lambda: "No quality check has run yet" in driver.find_element("tag name", "body").text,
+            "the data-quality section, drawn to its end",
+        )
+        text = driver.find_element("tag name", "body").text
+        for part in ("Data quality", "Latest profiles", "No profile yet", "Schema versions",
+                     "Check results over time"):  # fmt: skip
+            assert part in text, part
         assert_no_exception(driver)
         screenshot(driver, artifacts / "dashboard-empty.png")

@@ -34,3 +34,14 @@ def original_lines(lake: Path) -> list[bytes]:
 
 def all_files(root: Path) -> list[Path]:
     return [p for p in root.rglob("*") if p.is_file()]
+
+
+def transform_settings(
+    home: Path, tmp_path: Path, monkeypatch: Any, module: str, source: str
+) -> Any:
+    """Settings whose delivery runs ``module:run``, a transform written from ``source``."""
+    from courtside.config import load_settings
+
+    (tmp_path / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return load_settings(home=home, deliver={"transform": f"{module}:run"})

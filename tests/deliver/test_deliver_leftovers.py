@@ -32,7 +32,7 @@ main()
 
 def _records(n: int) -> list[bytes]:
     return [
-        orjson.dumps({"data": {"id": str(i), "created_at": "2020-03-01T10:00:00Z"}})
+        orjson.dumps({"data": {"id": str(i), "text": "t", "created_at": "2020-03-01T10:00:00Z"}})
         for i in range(n)
     ]
 

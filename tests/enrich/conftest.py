@@ -17,11 +17,15 @@ os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 @pytest.fixture(scope="session")
 def spark_session() -> Iterator[Any]:
     """A local Spark session, or a skip with the reason (no Java, no pyspark)."""
-    from courtside.job.spark import _session, java_missing_reason
+    from courtside.engines.config import SparkSettings
+    from courtside.engines.spark import java_missing_reason, spark_session
 
     reason = java_missing_reason()
     if reason:
         pytest.skip(f"Spark tests skipped: {reason}")
-    session = _session("local[2]", "1g")
+    session = spark_session(
+        SparkSettings(master="local[2]", driver_memory="1g"), app="courtside-tests"
+    )
+    session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from courtside.enrich import LanguageDetector, enrich_post, entities_from_text
+from courtside.enrich.api import enrich_post
+from courtside.enrich.entities import entities_from_text
+from courtside.enrich.language import LanguageDetector
 from courtside.generate import Generator, GeneratorConfig, generate
 from courtside.generate.rhythm import Timeline, eastern_offset_h, schedule
 from courtside.records import athletes, event_time_ms, loads, post_of

@@ -36,7 +36,7 @@ def test_spark_and_duckdb_give_identical_rows(settings: Settings, spark_session:
     duck_rows = read_output(settings.lake)
     assert output_totals(duck_rows) == expected_totals(posts)
 
-    engine = SparkDailyEngine(settings, spark=spark_session)
+    engine = SparkDailyEngine(settings.places, spark=spark_session)
     batch = run_days(settings, days, engine=engine)
     assert batch.ok, batch.results
     assert [r.engine for r in batch.results] == ["spark", "spark"]
@@ -45,7 +45,7 @@ def test_spark_and_duckdb_give_identical_rows(settings: Settings, spark_session:
     assert [r.rows for r in batch.results] == [r.rows for r in duck.results]
 
     # Re-running on Spark replaces the day too, and leaves no Hadoop side files.
-    again = run_days(settings, [D1], engine=SparkDailyEngine(settings, spark=spark_session))
+    again = run_days(settings, [D1], engine=SparkDailyEngine(settings.places, spark=spark_session))
     assert again.ok and read_output(settings.lake).equals(duck_rows)
     names = [p.name for p in day_dir(settings.lake, D1).iterdir()]
     assert names and all(n.endswith(".json") and not n.startswith((".", "_")) for n in names)

@@ -216,13 +216,16 @@ def test_spark_gives_the_same_results_as_duckdb(ready: tuple[Places, Catalog]) -
 
     if shutil.which("java") is None:
         pytest.skip("Java 17 is needed for Spark")
-    from courtside.batch.spark_dedupe import spark_session
+    from courtside.engines.config import SparkSettings
+    from courtside.engines.spark import spark_session
     from courtside.quality.engine import SparkEngine
 
     places, catalog = ready
     cfg = checks(posts=[{"check": "freshness", "column": "created_at", "max_age_h": 24}])
     now = datetime(2020, 3, 3, 20, tzinfo=UTC)
-    spark = spark_session("local[1]", "1g", app="courtside-quality-test")
+    spark = spark_session(
+        SparkSettings(master="local[1]", driver_memory="1g"), app="courtside-quality-test"
+    )
     try:
         for day in (CLEAN, DUPLICATES, BROKEN, None):
             on_duckdb = run_checks(places, catalog, cfg, day=day, now=now)

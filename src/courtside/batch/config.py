@@ -10,16 +10,16 @@ from courtside._model import Section
 
 
 class BatchSettings(Section):
-    """De-duplication job settings.
+    """Batch job settings: de-duplication, and DuckDB's limits of the daily job too
+    (Spark's are in ``[spark]``).
 
     Attributes:
         engine: Default engine, ``duckdb`` or ``spark``.
         format: Default output format of ``tweets/``, ``parquet`` or ``json``.
-        duckdb_memory_mib: DuckDB's memory limit; beyond it DuckDB spills to disk.
-        duckdb_threads: DuckDB worker threads (unset: one per core).
+        duckdb_memory_mib: DuckDB's memory limit of the dedupe and daily jobs; beyond it
+            DuckDB spills to disk.
+        duckdb_threads: DuckDB worker threads of those jobs (unset: one per core).
         lock_wait_s: How long a run waits for another run's lock before refusing.
-        spark_master: Spark master URL for ``--engine spark``.
-        spark_driver_memory: Spark driver memory (local mode runs in the driver).
     """
 
     engine: Literal["duckdb", "spark"] = "duckdb"
@@ -27,5 +27,3 @@ class BatchSettings(Section):
     duckdb_memory_mib: int = Field(default=1024, ge=128, le=1_048_576)
     duckdb_threads: int | None = Field(default=None, ge=1, le=256)
     lock_wait_s: float = Field(default=0.0, ge=0, le=86400)
-    spark_master: str = "local[*]"
-    spark_driver_memory: str = Field(default="2g", pattern=r"^[0-9]+[kmgt]?$")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult
+from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult, make_engine
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import (
     STAGING,
@@ -49,7 +49,7 @@ from courtside.config import Settings
 from courtside.errors import LakeError
 from courtside.runs import SUCCEEDED, SUCCEEDED_WITH_REJECTS, Run, RunRecorder
 
-__all__ = ["DedupeResult", "make_engine", "run_dedupe"]
+__all__ = ["DedupeResult", "run_dedupe"]
 
 log = logging.getLogger(__name__)
 JOB = "dedupe"
@@ -112,28 +112,6 @@ class DedupeResult:
             "rows_dropped": self.rows_dropped,
             "partitions_written": len(self.partitions),
         }
-
-
-def make_engine(settings: Settings, name: str) -> DedupeEngine:
-    """The engine called ``name`` (``duckdb`` or ``spark``), configured from settings."""
-    cfg = settings.batch
-    if name == "duckdb":
-        from courtside.batch.duckdb_engine import DuckDBEngine
-
-        return DuckDBEngine(
-            memory_limit_mib=cfg.duckdb_memory_mib,
-            threads=cfg.duckdb_threads,
-            temp_dir=settings.state_dir / "duckdb-tmp",
-        )
-    if name == "spark":
-        from courtside.batch.spark_dedupe import SparkEngine, local_session_conf
-
-        return SparkEngine(
-            master=cfg.spark_master,
-            driver_memory=cfg.spark_driver_memory,
-            conf=local_session_conf(settings.home),
-        )
-    raise BatchError(f"unknown engine {name!r} (use duckdb or spark)")
 
 
 def _rows_in(files: list[Path], fmt: str) -> int:
@@ -282,7 +260,11 @@ def _dedupe(
     counter.start()
     staging = staging_dir(lake, run.id)
     splitter = RowSplitter(staging.with_name(f"{run.id}.rows"), new)
-    engine = make_engine(settings, engine_spec) if isinstance(engine_spec, str) else engine_spec
+    engine = (
+        make_engine(engine_spec, settings.places, settings.batch, settings.spark)
+        if isinstance(engine_spec, str)
+        else engine_spec
+    )
     try:
         plan = DedupePlan(
             new_files=tuple(str(f.path) for f in new),

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from courtside.batch.dedupe_sql import POST_COLUMNS, dedupe_query, duckdb_type
 from courtside.batch.engine import DedupePlan, EngineResult, Splitter
 from courtside.batch.errors import BatchError
+from courtside.sqltext import sql_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -30,15 +31,15 @@ log = logging.getLogger(__name__)
 _FILE_IN_ERROR = re.compile(r'(?:in file|pattern|file|File) "([^"]+)"')
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _list(paths: tuple[str, ...] | list[str]) -> str:
-    return "[" + ", ".join(_lit(p) for p in paths) + "]"
+    return "[" + ", ".join(sql_literal(p) for p in paths) + "]"
 
 
-_COLUMNS = "{" + ", ".join(f"{_lit(n)}: {_lit(duckdb_type(t))}" for n, t in POST_COLUMNS) + "}"
+_COLUMNS = (
+    "{"
+    + ", ".join(f"{sql_literal(n)}: {sql_literal(duckdb_type(t))}" for n, t in POST_COLUMNS)
+    + "}"
+)
 _SELECT = ", ".join(f'"{n}"' for n, _ in POST_COLUMNS)
 
 
@@ -106,7 +107,7 @@ class DuckDBEngine:
         self.temp_dir.mkdir(parents=True, exist_ok=True)
         conn = duckdb.connect(":memory:")
         conn.execute(f"SET memory_limit = '{int(self.memory_limit_mib)}MB'")
-        conn.execute(f"SET temp_directory = {_lit(str(self.temp_dir))}")
+        conn.execute(f"SET temp_directory = {sql_literal(str(self.temp_dir))}")
         conn.execute("SET preserve_insertion_order = false")
         if self.threads:
             conn.execute(f"SET threads = {int(self.threads)}")
@@ -156,7 +157,7 @@ class DuckDBEngine:
         )
         fmt = "PARQUET, COMPRESSION snappy" if plan.format == "parquet" else "JSON"
         conn.execute(
-            f"COPY ({query}) TO {_lit(plan.staging)} (FORMAT {fmt},"
+            f"COPY ({query}) TO {sql_literal(plan.staging)} (FORMAT {fmt},"
             " PARTITION_BY (year, month, day), OVERWRITE_OR_IGNORE true,"
             " FILENAME_PATTERN 'part-{i}')"
         )

@@ -17,9 +17,17 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-__all__ = ["DedupeEngine", "DedupePlan", "EngineResult", "Splitter"]
+if TYPE_CHECKING:
+    from courtside.batch.config import BatchSettings
+    from courtside.engines.config import SparkSettings
+    from courtside.places import Places
+
+__all__ = ["ENGINES", "DedupeEngine", "DedupePlan", "EngineResult", "Splitter", "make_engine"]
+
+#: The engines' names, as ``make_engine`` and ``--engine`` take them.
+ENGINES = ("duckdb", "spark")
 
 #: ``split(path, reason)``: called with a raw file an engine cannot read whole and the
 #: engine's reason; returns the path of a file holding its readable rows, to be read in
@@ -55,10 +63,13 @@ class EngineResult:
             splitter could not serve (or no splitter was given); none of their rows were
             written.
         missing_files: Raw files that disappeared before they could be read.
+        rejected_rows: Lines left out one by one, per raw file, when no splitter was
+            given (the standalone Spark script); with a splitter the job counts them.
     """
 
     bad_files: dict[str, str] = field(default_factory=dict)
     missing_files: list[str] = field(default_factory=list)
+    rejected_rows: dict[str, int] = field(default_factory=dict)
 
 
 class DedupeEngine(Protocol):
@@ -79,3 +90,31 @@ class DedupeEngine(Protocol):
     def close(self) -> None:
         """Release the engine's resources (connections, sessions it started)."""
         ...
+
+
+def make_engine(
+    name: str, places: Places, batch: BatchSettings, spark: SparkSettings
+) -> DedupeEngine:
+    """The engine called ``name`` (``duckdb`` or ``spark``), configured from the
+    ``[batch]`` (DuckDB's memory and threads) and ``[spark]`` sections.
+
+    The same signature as :func:`courtside.job.engines.make_engine`.
+
+    Raises:
+        BatchError: for an unknown name.
+    """
+    if name == "duckdb":
+        from courtside.batch.duckdb_engine import DuckDBEngine
+
+        return DuckDBEngine(
+            memory_limit_mib=batch.duckdb_memory_mib,
+            threads=batch.duckdb_threads,
+            temp_dir=places.state("duckdb-tmp"),
+        )
+    if name == "spark":
+        from courtside.batch.spark_dedupe import SparkEngine
+
+        return SparkEngine(settings=spark, home=places.home)
+    from courtside.batch.errors import BatchError
+
+    raise BatchError(f"unknown engine {name[:40]!r} (use {' or '.join(ENGINES)})")

@@ -1,10 +1,13 @@
 """The Spark runner of the de-duplication job, also a standalone PySpark script.
 
 Inside courtside (``courtside etl dedupe --engine spark``) :class:`SparkEngine` runs the
-job on a local ``local[*]`` session. On a cluster, submit this file with the
-engine-neutral SQL next to it::
+job on a session from :func:`courtside.engines.spark.spark_session` (the ``[spark]``
+section: ``local[*]`` by default, or a cluster's master; the whole courtside job, with
+bookmarks and row isolation, can also be submitted with :mod:`courtside.engines.submit`).
+On a cluster without courtside installed, submit this file with the engine-neutral SQL,
+the engine contract and the session factory next to it::
 
-    spark-submit --py-files dedupe_sql.py spark_dedupe.py \\
+    spark-submit --py-files dedupe_sql.py,engine.py,../engines/spark.py spark_dedupe.py \\
         --input s3a://bucket/raw --output s3a://bucket/tweets [--format parquet]
 
 Standalone, the script processes every raw file under ``--input``, rewrites the output
@@ -18,12 +21,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 import secrets
 import sys
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 try:
@@ -34,6 +35,8 @@ try:
         dedupe_query,
         spark_schema_ddl,
     )
+    from courtside.batch.engine import EngineResult
+    from courtside.engines.spark import spark_session, submitted
 except ImportError:  # running under spark-submit without courtside installed
     from dedupe_sql import (  # type: ignore[no-redef]
         PARTITION_KEYS,
@@ -42,90 +45,15 @@ except ImportError:  # running under spark-submit without courtside installed
         dedupe_query,
         spark_schema_ddl,
     )
+    from engine import EngineResult  # type: ignore[no-redef]
+
+    from spark import spark_session, submitted  # type: ignore[no-redef]
+
+if TYPE_CHECKING:
+    from courtside.engines.config import SparkSettings
 
 log = logging.getLogger(__name__)
 _CORRUPT = "_corrupt_record"
-
-
-_LOG4J2 = """\
-# Written by courtside: the Spark JVM logs here, not on the terminal.
-rootLogger.level = warn
-rootLogger.appenderRef.file.ref = file
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = {log_file}
-appender.file.append = true
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = %d{{yyyy-MM-dd HH:mm:ss}} %p %c{{1}}: %m%n
-"""
-
-
-def local_session_conf(home: str | Path) -> dict[str, str]:
-    """Spark settings that keep a local session's files in the courtside home folder.
-
-    Without them Spark creates ``spark-warehouse/`` (and, with Hive, ``metastore_db/``
-    and ``derby.log``) in the current directory and prints its JVM log (log4j WARNs) on
-    the terminal. With them: the SQL warehouse and Derby's home are under
-    ``<home>/state/spark/`` and the JVM log is appended to ``<home>/logs/spark.log``.
-    Writes the log4j2 configuration file these settings point at.
-    """
-    home = Path(home).resolve()
-    spark_dir = home / "state" / "spark"
-    log_file = home / "logs" / "spark.log"
-    spark_dir.mkdir(parents=True, exist_ok=True)
-    log_file.parent.mkdir(parents=True, exist_ok=True)
-    log4j = spark_dir / "log4j2.properties"
-    text = _LOG4J2.format(log_file=str(log_file).replace("\\", "/"))
-    if not log4j.is_file() or log4j.read_text(encoding="utf-8") != text:
-        log4j.write_text(text, encoding="utf-8")
-    java_options = " ".join(
-        _java_option(name, str(value))
-        for name, value in (
-            ("derby.system.home", spark_dir),
-            ("log4j2.configurationFile", log4j.as_uri()),
-        )
-    )
-    return {
-        "spark.sql.warehouse.dir": (spark_dir / "warehouse").as_uri(),
-        "spark.driver.extraJavaOptions": java_options,
-    }
-
-
-def _java_option(name: str, value: str) -> str:
-    option = f"-D{name}={value}"
-    return f'"{option}"' if any(c.isspace() for c in option) else option
-
-
-def spark_session(
-    master: str | None = "local[*]",
-    driver_memory: str = "2g",
-    app: str = "",
-    conf: Mapping[str, str] | None = None,
-) -> Any:
-    """A Spark session (an active one is reused) with UTC time and no UI.
-
-    Args:
-        master: Master URL; ``None`` keeps the one ``spark-submit`` set.
-        driver_memory: Driver memory (``local[*]`` runs everything in the driver).
-        app: Application name.
-        conf: More settings, e.g. :func:`local_session_conf` inside courtside.
-    """
-    from pyspark.sql import SparkSession
-
-    builder = SparkSession.builder if master is None else SparkSession.builder.master(master)
-    for key, value in (conf or {}).items():
-        builder = builder.config(key, value)
-    return (
-        builder.appName(app or "courtside-dedupe")
-        .config("spark.driver.memory", driver_memory)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "8")
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
-        .getOrCreate()
-    )
 
 
 def _with_partition(df: Any) -> Any:
@@ -149,14 +77,17 @@ class SparkEngine:
         self,
         spark: Any = None,
         *,
-        master: str = "local[*]",
-        driver_memory: str = "2g",
-        conf: Mapping[str, str] | None = None,
+        settings: SparkSettings | None = None,
+        home: str | Path | None = None,
     ):
+        """Run on ``spark``, or on a session from the ``[spark]`` ``settings`` (its local
+        files under ``home``) that :meth:`close` stops unless it was already running or
+        ``spark-submit`` owns it."""
         from pyspark.sql import SparkSession
 
         self._owned = spark is None and SparkSession.getActiveSession() is None
-        self.spark = spark or spark_session(master, driver_memory, conf=conf)
+        self._owned = self._owned and not submitted()
+        self.spark = spark or spark_session(settings, app="courtside-dedupe", home=home)
 
     def _read(self, files: list[str]) -> Any:
         """Raw rows of ``files`` with their file, partition values, delivery order and
@@ -194,13 +125,11 @@ class SparkEngine:
             for r in bad_rows.collect()
         }
 
-    def run(self, plan: Any, split: Any = None) -> Any:
+    def run(self, plan: Any, split: Any = None) -> EngineResult:
         """Write the de-duplicated partitions of ``plan`` under ``plan.staging``.
 
         ``plan`` is a :class:`courtside.batch.engine.DedupePlan` (or anything with its
-        attributes) and ``split`` a :data:`courtside.batch.engine.Splitter`; returns an
-        :class:`~courtside.batch.engine.EngineResult`-like object (``bad_files``,
-        ``missing_files``, ``rejected_rows``).
+        attributes) and ``split`` a :data:`courtside.batch.engine.Splitter`.
         """
         from pyspark.sql import functions as F
 
@@ -209,7 +138,7 @@ class SparkEngine:
         files = list(plan.new_files)
         raw = self._read(files)
         bad = self._corrupt(raw, files)
-        result = _Result({}, [])
+        result = EngineResult()
         if bad and split is not None:
             origin: dict[str, str] = {}
             for path, reason in bad.items():
@@ -274,13 +203,6 @@ class SparkEngine:
         """Stop the session if this engine started it."""
         if self._owned:
             self.spark.stop()
-
-
-class _Result:
-    def __init__(self, bad_files: dict[str, str], missing_files: list[str]) -> None:
-        self.bad_files = bad_files
-        self.missing_files = missing_files
-        self.rejected_rows: dict[str, int] = {}
 
 
 def _as_uri(path: str) -> str:
@@ -371,11 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", default=None, help="default: spark-submit's, else local[*]")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    # Under spark-submit the JVM starts this process and sets PYSPARK_GATEWAY_PORT; its
-    # --master then applies. Run directly with python, the job uses local[*].
-    submitted = "PYSPARK_GATEWAY_PORT" in os.environ
-    master = args.master or (None if submitted else "local[*]")
-    spark = spark_session(master, app="courtside-dedupe")
+    # Under spark-submit its --master applies; run directly with python, local[*].
+    spark = spark_session(app="courtside-dedupe", master=args.master)
     try:
         counts = run_standalone(spark, args.input, args.output, args.format)
     finally:

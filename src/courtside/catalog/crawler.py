@@ -9,7 +9,14 @@ schema-change policy decides: ``log`` records the difference and keeps the table
 ``update`` replaces the columns. A change of *format*, *location* or *partition keys*
 (e.g. dedupe rebuilt ``tweets/`` as Parquet after JSON) always replaces the table, under
 either policy: the stored definition could no longer read the files, and a query must
-never silently read nothing. Every difference is kept in the table's history. New
+never silently read nothing.
+
+The inferred schema is also registered in the schema registry (subject
+``database.table``) before anything is written: a compatible change (a nullable column
+added or gone) becomes a new version; an incompatible one (a column retyped) fails the
+crawl with :class:`SchemaRefusedError` and leaves the catalog untouched, under either
+policy. A table about to be replaced gets its new version whatever the mode: none of its
+old files is read through it any more. Every difference is kept in the table's history. New
 partitions are always added; partitions whose directory is gone are removed.
 """
 
@@ -25,7 +32,7 @@ from typing import Any
 import orjson
 
 from courtside.catalog.config import CatalogSettings
-from courtside.catalog.errors import CatalogError
+from courtside.catalog.errors import CatalogError, NoSuchTableError, SchemaRefusedError
 from courtside.catalog.store import Catalog, Column, Partition, Table, check_name
 from courtside.catalog.types import (
     Type,
@@ -38,6 +45,14 @@ from courtside.catalog.types import (
 from courtside.config import Settings
 from courtside.errors import LakeError
 from courtside.lake.layout import safe_value, within
+from courtside.schemas.errors import IncompatibleSchemaError
+from courtside.schemas.infer import (
+    TableRegistration,
+    register_table_schema,
+    schema_from_columns,
+    table_subject,
+)
+from courtside.schemas.registry import SchemaRegistry
 
 __all__ = ["CrawlResult", "crawl", "diff_columns", "infer_schema", "scan_files"]
 
@@ -65,6 +80,8 @@ class CrawlResult:
     partitions_total: int = 0
     schema_diff: dict[str, Any] = field(default_factory=dict)
     schema_applied: bool = False
+    schema_version: int = 0  # the registry version describing the inferred schema
+    schema_version_created: bool = False  # this crawl registered that version
 
     @property
     def changed(self) -> bool:
@@ -219,6 +236,7 @@ def crawl(
     database: str | None = None,
     policy: str | None = None,
     catalog: Catalog | None = None,
+    registry: SchemaRegistry | None = None,
 ) -> CrawlResult:
     """Crawl ``<lake>/<prefix>`` into ``database.table``.
 
@@ -229,10 +247,13 @@ def crawl(
         database: Database (default ``twitter_nba_db``).
         policy: ``log`` or ``update`` (default from the catalog settings).
         catalog: The catalog to write (default: the home folder's).
+        registry: The schema registry (default: the home folder's ``schemas.db``).
 
     Raises:
         LakeError: when the lake or the prefix does not exist.
         CatalogError: for invalid names or a mix of partition layouts.
+        SchemaRefusedError: when the inferred schema is an incompatible change of the
+            table's registered schema (nothing was written).
     """
     cfg = settings.catalog
     policy = policy or cfg.schema_change_policy
@@ -248,7 +269,6 @@ def crawl(
     if not root.is_dir():
         raise LakeError(f"nothing to crawl: {root} does not exist")
     catalog = catalog or Catalog.open(settings)
-    catalog.create_database(database)
     result = CrawlResult(database, name, str(root))
 
     files, skipped = scan_files(root)
@@ -265,6 +285,23 @@ def crawl(
     inferred, result.bad_lines = infer_schema(chosen, fmt, cfg)
     columns = tuple(Column(n, format_type(t)) for n, t in inferred if n.lower() not in keys)
     part_keys = tuple(Column(k, "string") for k in keys)
+    try:
+        before: Table | None = catalog.get_table(database, name)
+    except NoSuchTableError:
+        before = None
+    structural = before is not None and (
+        before.partition_keys != part_keys or before.format != fmt or before.location != str(root)
+    )
+    registered = _register_schema(
+        registry or SchemaRegistry.at(settings.state_dir),
+        database,
+        name,
+        columns,
+        part_keys,
+        replaced=structural,
+    )
+    result.schema_version, result.schema_version_created = registered.version, registered.created
+    catalog.create_database(database)
     proposed = Table(database, name, str(root), fmt, columns, part_keys, {"crawler": "courtside"})
     stored, result.created = catalog.get_or_create_table(proposed)
     if not result.created:
@@ -315,3 +352,28 @@ def crawl(
         )
         result.partitions_total = len(found)
     return result
+
+
+def _register_schema(
+    registry: SchemaRegistry,
+    database: str,
+    table: str,
+    columns: tuple[Column, ...],
+    keys: tuple[Column, ...],
+    *,
+    replaced: bool,
+) -> TableRegistration:
+    """Register the inferred schema (before any catalog write) or refuse the crawl. A
+    table about to be replaced (format, location or partition layout changed) reads none
+    of its old files, so its new version is registered whatever the mode says."""
+    schema = schema_from_columns(columns, keys, title=table_subject(database, table))
+    note = "crawler: table replaced" if replaced else "crawler"
+    try:
+        registered = register_table_schema(
+            registry, database, table, schema, note=note, replace=replaced
+        )
+    except IncompatibleSchemaError as exc:
+        raise SchemaRefusedError(database, table, exc.subject, str(exc), exc.problems) from exc
+    if registered.created:
+        log.info("registered schema %s version %d", registered.subject, registered.version)
+    return registered

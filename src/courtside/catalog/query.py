@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from courtside.catalog.store import Catalog, Table
 from courtside.catalog.types import to_duckdb, to_spark
 from courtside.config import Settings
+from courtside.sqltext import sql_literal
 
 if TYPE_CHECKING:
     import duckdb
@@ -16,10 +17,6 @@ if TYPE_CHECKING:
 __all__ = ["duckdb_source", "open_duckdb", "open_duckdb_read_only", "register_spark"]
 
 _EXT = {"parquet": "parquet", "json": "json"}
-
-
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _glob(table: Table, fmt: str | None = None) -> str:
@@ -38,10 +35,6 @@ def _stale_format(table: Table) -> str | None:
         if fmt != table.format and any(True for _ in glob.iglob(_glob(table, fmt))):
             return fmt
     return None
-
-
-def _spark_lit(text: str) -> str:
-    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _has_files(table: Table) -> bool:
@@ -66,22 +59,24 @@ def duckdb_source(table: Table) -> str:
                 f"{table.qualified_name} is catalogued as {table.format} but holds {stale}"
                 " files: run courtside etl crawl"
             )
-            where = f"error({_lit(message)}) IS NULL"
+            where = f"error({sql_literal(message)}) IS NULL"
         return f"(SELECT {', '.join(cols) or 'NULL AS none'} WHERE {where})"
     hive = ""
     if keys:
-        types = ", ".join(f"{_lit(k)}: 'VARCHAR'" for k in keys)
+        types = ", ".join(f"{sql_literal(k)}: 'VARCHAR'" for k in keys)
         hive = f", hive_partitioning = true, hive_types = {{{types}}}"
     if table.format == "parquet":
         names = ", ".join(f'"{c.name}"' for c in table.columns)
         key_cols = "".join(f', "{k}"' for k in keys)
         return (
-            f"(SELECT {names}{key_cols} FROM read_parquet({_lit(_glob(table))},"
+            f"(SELECT {names}{key_cols} FROM read_parquet({sql_literal(_glob(table))},"
             f" union_by_name = true{hive}))"
         )
-    columns = ", ".join(f"{_lit(c.name)}: {_lit(to_duckdb(c.type))}" for c in table.columns)
+    columns = ", ".join(
+        f"{sql_literal(c.name)}: {sql_literal(to_duckdb(c.type))}" for c in table.columns
+    )
     return (
-        f"read_json({_lit(_glob(table))}, format = 'newline_delimited',"
+        f"read_json({sql_literal(_glob(table))}, format = 'newline_delimited',"
         f" columns = {{{columns}}}{hive})"
     )
 
@@ -153,11 +148,11 @@ def register_spark(spark: Any, catalog: Catalog) -> list[str]:
         location = table.location if "://" in table.location else Path(table.location).as_uri()
         spark.sql(
             f"CREATE TABLE {qualified} ({', '.join(cols)}) USING {table.format}{parts}"
-            f" LOCATION {_spark_lit(location)}"
+            f" LOCATION {sql_literal(location, 'spark')}"
         )
         for part in catalog.partitions(table.database, table.name):
             spec = ", ".join(
-                f"`{k.name}` = {_spark_lit(v)}"
+                f"`{k.name}` = {sql_literal(v, 'spark')}"
                 for k, v in zip(table.partition_keys, part.values, strict=True)
             )
             spark.sql(f"ALTER TABLE {qualified} ADD IF NOT EXISTS PARTITION ({spec})")

@@ -96,6 +96,12 @@ def deliver(
     )
     for code, n in sorted(report.errors_by_code.items()):
         console.print(f"  errors/{code}: {n}", highlight=False)
+    if report.schema_violations:
+        console.print(
+            f"  {report.schema_violations} record(s) did not match raw schema version "
+            f"{report.schema_version} (errors/ has each one's fieldPath)",
+            highlight=False,
+        )
 
 
 class _Ticker:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.text import Text
@@ -36,8 +36,10 @@ def nightly(
     mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Dedupe and crawl (the workflow), run the daily job for every pending day, then load
-    the warehouse. A failed step stops the rest and says why."""
+    """Validate the [quality] checks, dedupe and crawl (the workflow), profile and check
+    the new days, run the daily job for every pending day, profile and check its output,
+    then load the warehouse. A failed step (a failed check too) stops the rest and says
+    why."""
     from courtside.job.engines import ENGINES
     from courtside.job.errors import ParameterError
     from courtside.pipeline import run_nightly
@@ -59,6 +61,7 @@ def nightly(
         return
     ok = Text("ok", style="green")
     console.print(Text.assemble(ok, f"  workflow (run {result.workflow_run_id})"))
+    _gate(ok, "quality", result.quality.as_dict())
     days = result.daily.results
     console.print(
         Text.assemble(
@@ -67,6 +70,7 @@ def nightly(
             + (f" ({days[0].day} .. {days[-1].day})" if days else ""),
         )
     )
+    _gate(ok, "daily quality", result.daily_quality.as_dict())
     if result.load is not None:
         stats = result.load.stats
         detail = (
@@ -77,6 +81,17 @@ def nightly(
         )
         console.print(Text.assemble(ok, f"  load: {detail}"))
     console.print(f"pipeline run {result.run_id} succeeded", highlight=False)
+
+
+def _gate(ok: Text, name: str, gate: dict[str, Any]) -> None:
+    checks = gate["checks"]
+    console.print(
+        Text.assemble(
+            ok,
+            f"  {name}: {len(gate['profiles'])} profile(s), {checks['passed']} check(s) "
+            f"passed, {checks['warned']} warned",
+        )
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -70,15 +70,9 @@ def check(
     spark = None
     runner = None
     if engine == "spark":
-        from courtside.batch.spark_dedupe import local_session_conf, spark_session
+        from courtside.engines.spark import spark_session
 
-        bcfg = cfg.batch
-        spark = spark_session(
-            bcfg.spark_master,
-            bcfg.spark_driver_memory,
-            app="courtside-quality",
-            conf=local_session_conf(cfg.home),
-        )
+        spark = spark_session(cfg.spark, app="courtside-quality", home=cfg.home)
         spark.sparkContext.setLogLevel("ERROR")
         runner = SparkEngine(spark, catalog)
     try:

@@ -71,7 +71,8 @@ _NODE = re.compile(r"^[\s:+\-|'!]*([A-Za-z][A-Za-z0-9]*)", re.MULTILINE)
 
 
 class SparkSqlSession:
-    """A local Spark session with every catalog table registered (``database.table``).
+    """A Spark session (``[spark]``: local or a cluster) with every catalog table
+    registered (``database.table``).
 
     Read-only: Spark's own parser must produce a query plan (or a SHOW/DESCRIBE);
     commands (DDL, SET, ADD JAR, CACHE, ...) and inserts (INSERT, INSERT OVERWRITE
@@ -83,17 +84,11 @@ class SparkSqlSession:
     engine = "spark"
 
     def __init__(self, settings: Settings, catalog: Catalog, *, write: bool = False) -> None:
-        from courtside.batch.spark_dedupe import local_session_conf, spark_session
         from courtside.catalog.query import register_spark
+        from courtside.engines.spark import spark_session
 
         self.write = write
-        bcfg = settings.batch
-        self.spark = spark_session(
-            bcfg.spark_master,
-            bcfg.spark_driver_memory,
-            app="courtside-sql",
-            conf=local_session_conf(settings.home),
-        )
+        self.spark = spark_session(settings.spark, app="courtside-sql", home=settings.home)
         self.spark.sparkContext.setLogLevel("ERROR")
         register_spark(self.spark, catalog)
         if not write:

@@ -17,6 +17,7 @@ import streamlit as st
 from courtside.config import Settings, load_settings
 from courtside.dashboard import data, sections
 from courtside.dashboard.errors import DashboardError
+from courtside.dashboard.quality_section import quality_section
 from courtside.dashboard.sentiment_section import sentiment_section
 from courtside.dashboard.text import md_escape
 from courtside.errors import CourtsideError
@@ -167,6 +168,7 @@ def main(argv: list[str] | None = None) -> None:
     every_s = float(refresh_s) if live else None
     st.fragment(run_every=every_s)(sections.alerts_section)(settings, players_table, f)
     st.fragment(run_every=max(every_s, 5.0) if every_s else None)(sections.health_section)(settings)
+    quality_section(settings)
 
 
 if __name__ == "__main__":

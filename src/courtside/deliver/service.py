@@ -6,6 +6,14 @@ writes ``raw/`` (by the post's date), ``original-data/`` (gzip, by arrival time)
 holding the records up to that position is durable. A kill -9 at any moment therefore
 loses nothing; records after the last commit are delivered again (at-least-once) and the
 de-duplication job removes the repeats.
+
+Every delivered record (after the user transform, when there is one) is validated against
+the latest registered version of the ``raw`` schema subject, read once at start-up from the
+schema registry (``<state_dir>/schemas.db``). A record that does not match goes to
+``errors/`` with its own error code (``Schema.MissingField``, ``Schema.WrongType``,
+``Schema.UnexpectedField``, ``Schema.BadValue``), the failing field path and the schema
+version, and is counted (``schema_violations`` and ``errors_by_code``): never dropped
+silently, never written to ``raw/``.
 """
 
 from __future__ import annotations
@@ -25,6 +33,8 @@ from courtside.deliver.writer import LakeWriter, PartitionKey, arrival_key
 from courtside.errors import RecordError
 from courtside.home import open_stream
 from courtside.records import describe_exception, loads, to_delivered
+from courtside.schemas.registry import DELIVERED_SUBJECT, SchemaRegistry
+from courtside.schemas.validate import RecordValidator, Violation
 from courtside.service import PartitionBuffers, ServiceLoop
 from courtside.stream.base import Record
 
@@ -42,6 +52,8 @@ class DeliveryReport:
     delivered: int = 0
     dropped: int = 0
     failed: int = 0
+    schema_violations: int = 0  # of ``failed``: records that did not match the raw schema
+    schema_version: int = 0  # the ``raw`` schema version records were validated against
     bytes_in: int = 0
     bytes_out: int = 0
     files: int = 0
@@ -67,6 +79,14 @@ class _Buffers(PartitionBuffers[PartitionKey]):
     def closed(self, key: PartitionKey) -> None:
         if key.zone == "raw":
             self.raw -= 1
+
+
+class _SchemaViolationError(RecordError):
+    """A delivered record that does not match the registered ``raw`` schema."""
+
+    def __init__(self, violation: Violation) -> None:
+        super().__init__(violation.code, violation.message)
+        self.violation = violation
 
 
 def _valid_date_part(value: Any, digits: int, low: int, high: int) -> int | None:
@@ -107,7 +127,12 @@ class Delivery(ServiceLoop):
         self.consumer = self.backend.consumer(TWEETS, self.cfg.group)
         self.writer = LakeWriter(settings.places.lake, self.cfg.gzip_level)
         self.user_transform = load_transform(self.cfg.transform) if self.cfg.transform else None
-        self.report = DeliveryReport(committed_seq=self.consumer.committed)
+        self.validate: RecordValidator = SchemaRegistry.at(settings.state_dir).validator(
+            DELIVERED_SUBJECT
+        )
+        self.report = DeliveryReport(
+            committed_seq=self.consumer.committed, schema_version=self.validate.version
+        )
         self.report.leftovers_removed = self.writer.remove_leftovers()
         self.max_record_bytes = self.cfg.max_record_kib * 1024
         self.buffers = _Buffers(
@@ -122,9 +147,11 @@ class Delivery(ServiceLoop):
         self._on_report = on_report
 
     # -- per record ------------------------------------------------------------------------
-    def _fail(self, record: Record, code: str, message: str) -> None:
+    def _fail(
+        self, record: Record, code: str, message: str, violation: Violation | None = None
+    ) -> None:
         now_ms = time.time_ns() // 1_000_000
-        doc = {
+        doc: dict[str, Any] = {
             "attemptsMade": 1,
             "arrivalTimestamp": record.ts_ms,
             "attemptEndingTimestamp": now_ms,
@@ -134,6 +161,11 @@ class Delivery(ServiceLoop):
             "sequenceNumber": record.seq,
             "rawData": base64.b64encode(record.data).decode("ascii"),
         }
+        if violation is not None:
+            doc["fieldPath"] = violation.field_path
+            doc["schemaSubject"] = violation.subject
+            doc["schemaVersion"] = violation.version
+            self.report.schema_violations += 1
         self._add(arrival_key("errors", record.ts_ms), orjson.dumps(doc) + b"\n", record.seq)
         self.report.failed += 1
         self.report.errors_by_code[code] = self.report.errors_by_code.get(code, 0) + 1
@@ -145,6 +177,9 @@ class Delivery(ServiceLoop):
         self._add(arrival_key("original-data", record.ts_ms), data + b"\n", record.seq)
         try:
             out = self._transform(record)
+        except _SchemaViolationError as exc:
+            self._fail(record, exc.code, str(exc), exc.violation)
+            return
         except RecordError as exc:
             self._fail(record, exc.code, str(exc))
             return
@@ -201,9 +236,13 @@ class Delivery(ServiceLoop):
                 f"more than {self.cfg.max_open_partitions} partitions open at once",
             )
         try:
-            return key, orjson.dumps(delivered) + b"\n"
+            line = orjson.dumps(delivered) + b"\n"
         except orjson.JSONEncodeError as exc:
             raise _unserialisable(exc, transformed=self.user_transform is not None) from None
+        violation = self.validate(delivered)
+        if violation is not None:
+            raise _SchemaViolationError(violation)
+        return key, line
 
     def _raw_key(self, year: str, month: str, day: str) -> PartitionKey:
         cache_key = (year, month, day)

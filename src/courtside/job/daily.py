@@ -219,7 +219,7 @@ def run_day(
     params = DailyParams(
         day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake / OUTPUT_ZONE)
     )
-    eng = make_engine(engine, settings, catalog) if isinstance(engine, str) else engine
+    eng = _engine(settings, engine)
     recorder = recorder or RunRecorder(settings)
     run_params = {
         "date": day.isoformat(),
@@ -283,6 +283,12 @@ def run_day(
     return DailyResult(day, run.id, SUCCEEDED, eng.name, rows, created, note)
 
 
+def _engine(settings: Settings, engine: str | DailyEngine) -> DailyEngine:
+    if not isinstance(engine, str):
+        return engine
+    return make_engine(engine, settings.places, settings.batch, settings.spark)
+
+
 def run_days(
     settings: Settings,
     days: Sequence[date],
@@ -303,7 +309,7 @@ def run_days(
     """
     catalog = catalog or Catalog.open(settings)
     recorder = recorder or RunRecorder(settings)
-    eng = make_engine(engine, settings, catalog) if isinstance(engine, str) else engine
+    eng = _engine(settings, engine)
     ordered = sorted(set(days))
     batch = DailyBatch()
     try:

@@ -24,19 +24,23 @@ import shutil
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from courtside.batch.engine import ENGINES
 from courtside.catalog.query import duckdb_source
 from courtside.catalog.store import Catalog, Table
-from courtside.config import Settings
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite, to_duckdb_select
 from courtside.job.output import new_staging_dir, replace_day
 from courtside.lake.layout import object_name
+from courtside.sqltext import sql_literal
+
+if TYPE_CHECKING:
+    from courtside.batch.config import BatchSettings
+    from courtside.engines.config import SparkSettings
+    from courtside.places import Places
 
 __all__ = ["ENGINES", "DailyEngine", "DuckDBDailyEngine", "make_engine"]
-
-ENGINES = ("duckdb", "spark")
 
 
 class DailyEngine(Protocol):
@@ -69,15 +73,11 @@ class DailyEngine(Protocol):
         ...
 
 
-def _lit(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 class DuckDBDailyEngine:
     """Runs the translated query on an in-process DuckDB over the catalog's tables.
 
     Args:
-        settings: The home folder.
+        places: Where the home folder and its catalog are.
         catalog: The catalog (default: the home folder's).
         memory_limit: DuckDB's memory limit (it spills beyond it).
         threads: Worker threads (default: DuckDB's, one per core).
@@ -87,14 +87,14 @@ class DuckDBDailyEngine:
 
     def __init__(
         self,
-        settings: Settings,
+        places: Places,
         catalog: Catalog | None = None,
         *,
         memory_limit: str = "2GB",
         threads: int | None = None,
     ) -> None:
-        self.settings = settings
-        self.catalog = catalog or Catalog.open(settings)
+        self.places = places
+        self.catalog = catalog or Catalog(places.state_dir / "catalog.db")
         self.memory_limit = memory_limit
         self.threads = threads
         self._con: Any = None
@@ -135,7 +135,9 @@ class DuckDBDailyEngine:
         staged = new_staging_dir(lake)
         try:
             path = staged / object_name("players_total_tweets", ".json")
-            row = con.execute(f"COPY ({select}) TO {_lit(str(path))} (FORMAT json)").fetchone()
+            row = con.execute(
+                f"COPY ({select}) TO {sql_literal(str(path))} (FORMAT json)"
+            ).fetchone()
             rows = int(row[0]) if row else 0
             if rows == 0:
                 path.unlink(missing_ok=True)
@@ -162,16 +164,23 @@ class DuckDBDailyEngine:
         return self._con
 
 
-def make_engine(name: str, settings: Settings, catalog: Catalog | None = None) -> DailyEngine:
-    """The engine called ``name`` (``duckdb`` or ``spark``), not started yet.
+def make_engine(
+    name: str, places: Places, batch: BatchSettings, spark: SparkSettings
+) -> DailyEngine:
+    """The engine called ``name`` (``duckdb`` or ``spark``), not started yet, configured
+    from the ``[batch]`` (DuckDB's memory and threads) and ``[spark]`` sections.
+
+    The same signature as :func:`courtside.batch.engine.make_engine`.
 
     Raises:
         EngineStartError: for an unknown name.
     """
     if name == "duckdb":
-        return DuckDBDailyEngine(settings, catalog)
+        return DuckDBDailyEngine(
+            places, memory_limit=f"{batch.duckdb_memory_mib}MB", threads=batch.duckdb_threads
+        )
     if name == "spark":
         from courtside.job.spark import SparkDailyEngine
 
-        return SparkDailyEngine(settings, catalog)
+        return SparkDailyEngine(places, settings=spark)
     raise EngineStartError(f"unknown engine {name[:40]!r} (use {' or '.join(ENGINES)})")

@@ -1,93 +1,57 @@
 """The Spark SQL engine of the daily job: the HiveQL ``INSERT OVERWRITE`` runs as it is.
 
 The catalog's tables are created in the session's catalog (``database.table``, with
-their partitions), like EMR's Hive reading the Glue catalog. Locally the session runs on
-``local[*]``; pyspark is imported only when the engine starts. Java 17 is needed.
+their partitions), like EMR's Hive reading the Glue catalog. The session comes from
+:func:`courtside.engines.spark.spark_session` (``[spark]``: ``local[*]`` by default, or a
+cluster's master); pyspark is imported only when the engine starts. Java 17 is needed.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courtside.catalog.store import Catalog, Table
-from courtside.config import Settings
+from courtside.engines.spark import java_missing_reason, spark_session, submitted
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite
 from courtside.job.output import day_dir, day_files
 
+if TYPE_CHECKING:
+    from courtside.engines.config import SparkSettings
+    from courtside.places import Places
+
 __all__ = ["SparkDailyEngine", "java_missing_reason"]
 
-
-def java_missing_reason() -> str | None:
-    """Why Spark cannot start here (no Java, no pyspark), or ``None``."""
-    java_home = os.environ.get("JAVA_HOME")
-    if not shutil.which("java") and not (java_home and Path(java_home, "bin", "java").exists()):
-        return "Java 17 is not installed (apt install openjdk-17-jre-headless)"
-    try:
-        import pyspark  # noqa: F401
-    except ImportError:
-        return "pyspark is not installed (pip install 'courtside[spark]')"
-    return None
-
-
-def _session(master: str, driver_memory: str, home: Path | None = None) -> Any:
-    """A local session (an active one is reused): UTC, no UI or progress bars, string
-    partition values (``month=03`` stays ``'03'``, as in the catalog), files and JVM log
-    under the home folder when one is given."""
-    from pyspark.sql import SparkSession
-
-    from courtside.batch.spark_dedupe import local_session_conf
-
-    builder = SparkSession.builder
-    for key, value in (local_session_conf(home) if home else {}).items():
-        builder = builder.config(key, value)
-    spark = (
-        builder.master(master)
-        .appName("courtside-daily")
-        .config("spark.driver.memory", driver_memory)
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .config("spark.ui.showConsoleProgress", "false")
-        .config("spark.sql.shuffle.partitions", "4")
-        .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-        .config("spark.hadoop.mapreduce.fileoutputcommitter.marksuccessfuljobs", "false")
-        .getOrCreate()
-    )
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+# The daily job's shuffle partitions unless ``[spark] shuffle_partitions`` sets them.
+_SHUFFLE_PARTITIONS = 4
 
 
 class SparkDailyEngine:
     """Runs the daily HiveQL on Spark SQL.
 
     Args:
-        settings: The home folder.
+        places: Where the home folder and its catalog are.
         catalog: The catalog (default: the home folder's).
         spark: An existing session to use (never stopped by this engine).
-        master: Master URL of a session this engine starts.
-        driver_memory: Driver memory of that session.
+        settings: The ``[spark]`` section of a session this engine starts.
     """
 
     name = "spark"
 
     def __init__(
         self,
-        settings: Settings,
+        places: Places,
         catalog: Catalog | None = None,
         *,
         spark: Any = None,
-        master: str = "local[*]",
-        driver_memory: str = "2g",
+        settings: SparkSettings | None = None,
     ) -> None:
+        self.places = places
+        self.catalog = catalog or Catalog(places.state_dir / "catalog.db")
         self.settings = settings
-        self.catalog = catalog or Catalog.open(settings)
-        self.master = master
-        self.driver_memory = driver_memory
         self._given = spark
         self._spark: Any = None
         self._owned = False
@@ -111,8 +75,15 @@ class SparkDailyEngine:
             if self._given is not None:
                 spark = self._given
             else:
-                self._owned = SparkSession.getActiveSession() is None
-                spark = _session(self.master, self.driver_memory, self.settings.home)
+                # A session spark-submit started belongs to spark-submit.
+                self._owned = SparkSession.getActiveSession() is None and not submitted()
+                spark = spark_session(
+                    self.settings,
+                    app="courtside-daily",
+                    home=self.places.home,
+                    shuffle_partitions=_SHUFFLE_PARTITIONS,
+                )
+                spark.sparkContext.setLogLevel("ERROR")
             spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
         except Exception as exc:
             raise EngineStartError(f"Spark did not start: {str(exc)[:500]}") from None

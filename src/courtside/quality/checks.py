@@ -100,6 +100,8 @@ class CheckContext:
     def context_columns(self, column: str | None) -> str:
         """The columns shown with a failing row: an id and the date, then the column."""
         names = [c for c in ("id", *_DATE_KEYS) if c in self.types and c != column]
+        if "id" not in self.types:  # what the row is about: its first other column
+            names += [c.name for c in self.table.columns if c.name not in (*_DATE_KEYS, column)][:1]
         if not names:
             names = [c.name for c in self.table.columns[:3] if c.name != column]
         if column:

@@ -33,7 +33,10 @@ Example (``courtside.toml``)::
     column = "created_at"
     max_age_h = 36
 
-The section is :attr:`courtside.config.Settings.quality` (no checks by default).
+The section is :attr:`courtside.config.Settings.quality`. The nightly pipeline validates
+the checks before any step and evaluates them after the workflow (every table but the
+daily outputs) and after the daily job (its outputs), on each new day; ``courtside quality
+check`` evaluates them on demand.
 """
 
 from __future__ import annotations
@@ -169,7 +172,8 @@ Check = Annotated[
 
 
 class QualitySettings(Section):
-    """Data-quality checks.
+    """Data-quality checks, evaluated by the nightly pipeline on each new day (before the
+    load) and by ``courtside quality check``.
 
     Attributes:
         tables: Checks per catalog table (``tweets`` or ``database.table``).

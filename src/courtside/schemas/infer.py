@@ -158,9 +158,12 @@ def register_table_schema(
     schema: dict[str, Any],
     *,
     note: str = "crawler",
+    replace: bool = False,
 ) -> TableRegistration:
     """Register an inferred table schema (the crawler's call, before it writes the
-    catalog). New subjects get :data:`TABLE_COMPATIBILITY`.
+    catalog). New subjects get :data:`TABLE_COMPATIBILITY`. ``replace``: the table is
+    being replaced (another format, location or partition layout; its old partitions are
+    dropped), so the version is registered whatever the mode says.
 
     Raises:
         IncompatibleSchemaError: when the change breaks the subject's mode; the caller
@@ -168,5 +171,7 @@ def register_table_schema(
     """
     subject = table_subject(database, table)
     before = registry.check(subject, schema, compatibility=TABLE_COMPATIBILITY)
-    version = registry.register(subject, schema, compatibility=TABLE_COMPATIBILITY, note=note)
+    version = registry.register(
+        subject, schema, compatibility=TABLE_COMPATIBILITY, note=note, replace=replace
+    )
     return TableRegistration(subject, version, version != before.latest_version)

@@ -327,12 +327,17 @@ class SchemaRegistry:
         *,
         compatibility: str | Compatibility | None = None,
         note: str = "",
+        replace: bool = False,
     ) -> int:
         """Register ``schema`` as the next version of ``subject`` and return its number.
 
         A new subject gets ``compatibility`` (default ``BACKWARD``); an existing subject
         keeps its mode. The latest version's exact definition returns its number without
         adding a version.
+
+        ``replace`` registers the version whatever the mode says, for data that no reader
+        of an older version will meet (the crawler's replaced table: other format, place or
+        partition layout, its old partitions dropped); the note should say why.
 
         Raises:
             InvalidSchemaError: for a schema outside the supported subset.
@@ -345,7 +350,7 @@ class SchemaRegistry:
             result, existing = self._check(conn, subject, schema, mode)
             if result.identical:
                 return result.latest_version
-            if result.problems:
+            if result.problems and not replace:
                 raise IncompatibleSchemaError(subject, result.compatibility.value, result.problems)
             version = result.latest_version + 1
             self._insert(

@@ -2,7 +2,9 @@
 
 :class:`RecordValidator` compiles the schema once with ``fastjsonschema`` (JSON Schema
 turned into Python code) and returns ``None`` for a valid record or the first
-:class:`Violation` with its own error code and the failing field path. Compiled
+:class:`Violation` with its own error code and the failing field path. A record first
+meets a faster generated check (:mod:`courtside.schemas.fastpath`) that only ever says
+"certainly valid"; anything else goes to fastjsonschema, whose verdict counts. Compiled
 validators are cached by schema fingerprint, so asking again for the same version is free.
 
 Error codes (the ``errorCode`` of an ``errors/`` record):
@@ -23,6 +25,8 @@ from typing import Any
 import fastjsonschema
 
 from courtside.schemas.errors import InvalidSchemaError
+from courtside.schemas.fastpath import compile_accept
+from courtside.schemas.model import parse_schema
 
 __all__ = ["RecordValidator", "Violation", "compile_schema"]
 
@@ -41,6 +45,7 @@ _JSON_TYPE = {
     dict: "object",
 }
 _cache: dict[str, Callable[[Any], Any]] = {}
+_accept_cache: dict[str, Callable[[Any], bool]] = {}
 _cache_lock = threading.Lock()
 _MAX_CACHED = 64
 
@@ -98,6 +103,23 @@ def compile_schema(fingerprint: str, schema: dict[str, Any]) -> Callable[[Any], 
     return fn
 
 
+def compile_fast_accept(fingerprint: str, schema: dict[str, Any]) -> Callable[[Any], bool]:
+    """The generated "certainly valid" check of ``schema`` (cached by ``fingerprint``).
+
+    Raises:
+        InvalidSchemaError: for a schema outside the registry's subset.
+    """
+    with _cache_lock:
+        fn = _accept_cache.get(fingerprint)
+    if fn is None:
+        fn = compile_accept(parse_schema(schema))
+        with _cache_lock:
+            if len(_accept_cache) >= _MAX_CACHED:
+                _accept_cache.pop(next(iter(_accept_cache)))
+            _accept_cache[fingerprint] = fn
+    return fn
+
+
 def _path(name: str) -> str:
     return name[len("data") :].lstrip(".") if name.startswith("data") else name
 
@@ -151,9 +173,12 @@ class RecordValidator:
         self.subject = subject
         self.version = version
         self._fn = compile_schema(fingerprint, schema)
+        self._accept = compile_fast_accept(fingerprint, schema)
 
     def __call__(self, record: Any) -> Violation | None:
         """``None`` when ``record`` is valid, else the first violation found."""
+        if self._accept(record):
+            return None
         try:
             self._fn(record)
         except fastjsonschema.JsonSchemaValueException as exc:

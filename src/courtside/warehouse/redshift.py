@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from courtside.job.output import OUTPUT_ZONE
+from courtside.sqltext import sql_literal
 from courtside.warehouse.base import COLUMNS, check_table_name
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import WarehouseConfigError
@@ -32,10 +33,6 @@ PLACEHOLDER_S3_URI = "s3://<your-bucket>/<prefix>"
 PLACEHOLDER_IAM_ROLE = "arn:aws:iam::<account-id>:role/<redshift-s3-role>"
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?$")
 _IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$")
-
-
-def _literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def redshift_statements(
@@ -98,8 +95,8 @@ def redshift_statements(
             lines.append("-- (no rows for this day)")
             continue
         lines += [
-            f"COPY {table} ({names}) FROM {_literal(prefix)}",
-            f"    IAM_ROLE {_literal(role)}",
+            f"COPY {table} ({names}) FROM {sql_literal(prefix, 'redshift')}",
+            f"    IAM_ROLE {sql_literal(role, 'redshift')}",
             "    FORMAT AS JSON 'auto';",
         ]
     lines.append("COMMIT;")
