@@ -6,10 +6,8 @@ from __future__ import annotations
 
 import json
 import re
-import secrets
 import socket
 from collections import Counter
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -83,35 +81,11 @@ def config(seed: int, count: int, start: datetime, span_s: float) -> GeneratorCo
     )
 
 
-@pytest.fixture(scope="module")
-def pg_database() -> Iterator[str]:
-    """A throwaway PostgreSQL database for this module (dropped at the end)."""
-    psycopg = pytest.importorskip("psycopg", reason="needs psycopg")
-    admin = None
-    for user in ("postgres", "root"):
-        try:
-            admin = psycopg.connect(
-                host="127.0.0.1", user=user, dbname="postgres", connect_timeout=3, autocommit=True
-            )
-            break
-        except psycopg.Error:
-            continue
-    if admin is None:
-        pytest.skip("PostgreSQL on 127.0.0.1:5432 is unreachable")
-    name = f"courtside_test_{secrets.token_hex(4)}"
-    admin.execute(f"CREATE DATABASE {name}")
-    try:
-        yield f"postgresql://{admin.info.user}@127.0.0.1:5432/{name}"
-    finally:
-        admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        admin.close()
-
-
 @pytest.fixture(params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)])
 def nightly_settings(request: pytest.FixtureRequest, home: Path) -> Settings:
     if request.param == "duckdb":
         return load_settings(home=home)
-    return load_settings(home=home, warehouse={"url": request.getfixturevalue("pg_database")})
+    return load_settings(home=home, warehouse={"url": request.getfixturevalue("pg_schema")})
 
 
 @pytest.mark.slow

@@ -10,7 +10,6 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 import time
 from datetime import date
 from pathlib import Path
@@ -18,6 +17,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from cli_runner_helpers import COMMAND
 from courtside.aws import AwsSettings, client
 from courtside.config import Settings, load_settings
 from courtside.dashboard.data import error_output, lake_zones
@@ -172,7 +172,7 @@ def test_kill_9_of_deliver_writing_s3_loses_nothing(tmp_path: Path, aws_endpoint
         "COURTSIDE_AWS__REGION": "us-east-1",
         "COURTSIDE_DELIVER__BUFFER_MIB": "0.05",
     }
-    args = [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
+    args = [*COMMAND, "--home", str(home)]
     proc = subprocess.Popen([*args, "deliver"], env=env, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
@@ -205,8 +205,7 @@ def test_unreachable_endpoint_is_one_line_and_nothing_local(tmp_path: Path) -> N
         }
         base = {k: v for k, v in os.environ.items() if not k.startswith(("COURTSIDE_", "AWS_"))}
         proc = subprocess.run(
-            [sys.executable, "-c", "from courtside.cli import main; main()"]
-            + ["--home", str(tmp_path / "h"), "deliver", "--once"],
+            [*COMMAND, "--home", str(tmp_path / "h"), "deliver", "--once"],
             capture_output=True,
             cwd=tmp_path,
             env={**base, **env},
@@ -253,7 +252,7 @@ def test_kill_9_of_deliver_reading_kinesis_and_writing_s3_loses_nothing(
         "COURTSIDE_DELIVER__BUFFER_INTERVAL_S": "0.2",
         **{f"COURTSIDE_STREAM__{k.upper()}": str(v) for k, v in stream_cfg.items()},
     }
-    args = [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
+    args = [*COMMAND, "--home", str(home)]
     proc = subprocess.Popen([*args, "deliver"], env=env, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120

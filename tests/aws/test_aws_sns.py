@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from aws_faults import FaultProxy, Rule
+from cli_runner_helpers import Courtside
 from courtside.aws import AwsSettings, client
 from courtside.errors import ConfigError
 from courtside.notify.channels import ChannelDownError, make_channel
@@ -81,7 +80,9 @@ def test_throttled_publish_is_retried_then_delivered(aws_endpoint: str) -> None:
     assert len(got) == 1
 
 
-def test_notify_cli_sends_alerts_to_sns_once(aws_endpoint: str, tmp_path: Path) -> None:
+def test_notify_cli_sends_alerts_to_sns_once(
+    courtside: Courtside, aws_endpoint: str, tmp_path: Path
+) -> None:
     import orjson
 
     from courtside.config import load_settings
@@ -101,24 +102,8 @@ def test_notify_cli_sends_alerts_to_sns_once(aws_endpoint: str, tmp_path: Path) 
         "COURTSIDE_NOTIFY__SNS_TOPIC_ARN": topic,
     }
     for _ in range(2):  # a second run sends nothing again
-        done = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from courtside.cli import main; main()",
-                "--home",
-                str(home),
-                "notify",
-                "--channel",
-                "sns",
-                "--once",
-            ],
-            capture_output=True,
-            text=True,
-            env=env,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        args = ("notify", "--channel", "sns", "--once")
+        done = courtside(*args, home=home, env=env, text=True, timeout_s=120)
         assert "testing-secret-never-printed" not in done.stdout + done.stderr
     got = client("sqs", aws).receive_message(
         QueueUrl=queue, WaitTimeSeconds=1, MaxNumberOfMessages=10

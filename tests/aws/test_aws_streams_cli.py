@@ -6,12 +6,11 @@ from __future__ import annotations
 
 import os
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_runner_helpers import Courtside
 from courtside.aws import AwsSettings
 from courtside.config import load_settings
 from courtside.home import init_home
@@ -21,24 +20,9 @@ from courtside.stream.kinesis import KinesisStreams
 pytestmark = pytest.mark.aws
 
 
-def _cli(home: Path, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
-
-
-def test_generate_deliver_and_streams_on_kinesis(aws_endpoint: str, tmp_path: Path) -> None:
+def test_generate_deliver_and_streams_on_kinesis(
+    courtside: Courtside, aws_endpoint: str, tmp_path: Path
+) -> None:
     unique = secrets.token_hex(4)
     stream_cfg = StreamSettings(
         backend="kinesis", kinesis_prefix=f"cli{unique}-", kinesis_lease_table=f"l-{unique}"
@@ -57,11 +41,13 @@ def test_generate_deliver_and_streams_on_kinesis(aws_endpoint: str, tmp_path: Pa
     }
     home = tmp_path / "home"
     init_home(load_settings(home=home))
-    done = _cli(home, env, "generate", "-n", "500", "--malformed", "0.05")
+    done = courtside(
+        "generate", "-n", "500", "--malformed", "0.05", home=home, env=env, ok=False, text=True
+    )
     assert done.returncode == 0, done.stderr
-    first = _cli(home, env, "deliver", "--once", "--json")
+    first = courtside("deliver", "--once", "--json", home=home, env=env, ok=False, text=True)
     assert first.returncode == 0, first.stderr
-    again = _cli(home, env, "deliver", "--once", "--json")
+    again = courtside("deliver", "--once", "--json", home=home, env=env, ok=False, text=True)
     assert again.returncode == 0, again.stderr
     import json
 
@@ -81,16 +67,16 @@ def test_generate_deliver_and_streams_on_kinesis(aws_endpoint: str, tmp_path: Pa
     err_lines = sum(len(p.read_bytes().splitlines()) for p in (lake / "errors").rglob("*.json"))
     assert raw_lines == report["delivered"]
     assert err_lines == report["failed"] + len(diverted) and report["failed"] > 0
-    listing = _cli(home, env, "streams")
+    listing = courtside("streams", home=home, env=env, ok=False, text=True)
     assert listing.returncode == 0, listing.stderr
     assert "tweets" in listing.stdout and "deliver" in listing.stdout
     assert "testing-secret-never-printed" not in listing.stdout + listing.stderr
 
 
-def test_detector_refuses_kinesis_in_one_line(tmp_path: Path) -> None:
+def test_detector_refuses_kinesis_in_one_line(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     init_home(load_settings(home=home))
     env = {**os.environ, "COURTSIDE_STREAM__BACKEND": "kinesis"}
-    done = _cli(home, env, "detect", "--once")
+    done = courtside("detect", "--once", home=home, env=env, ok=False, text=True)
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "local stream log only" in done.stderr

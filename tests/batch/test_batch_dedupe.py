@@ -4,8 +4,6 @@ atomic partitions and bad input."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import orjson
 import pytest
 from batch_helpers import delivered, output_rows, write_lines, write_raw
 
+from cli_runner_helpers import Courtside
 from courtside.batch.dedupe import run_dedupe
 from courtside.batch.duckdb_engine import DuckDBEngine
 from courtside.batch.engine import DedupePlan, EngineResult, Splitter
@@ -137,13 +136,9 @@ def test_a_second_run_refuses_while_the_first_holds_the_lock(settings: Settings)
     assert run_dedupe(settings).files_new > 0  # the lock is free again
 
 
-def test_two_processes_at_once_never_corrupt(settings: Settings) -> None:
+def test_two_processes_at_once_never_corrupt(courtside: Courtside, settings: Settings) -> None:
     write_raw(settings.lake, _rows(1500, seed=7), per_file=100)
-    code = "from courtside.cli import main; main()"
-    cmd = [sys.executable, "-c", code, "--home", str(settings.home), "etl", "dedupe"]
-    procs = [
-        subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)
-    ]
+    procs = [courtside.start("etl", "dedupe", home=settings.home) for _ in range(2)]
     outcomes = [(p.wait(timeout=120), p.stderr.read().decode()) for p in procs]  # type: ignore[union-attr]
     assert any(rc == 0 for rc, _ in outcomes)
     for rc, err in outcomes:

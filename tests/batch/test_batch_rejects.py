@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +20,7 @@ from batch_helpers import (
     write_raw,
 )
 
+from cli_runner_helpers import Courtside
 from courtside.batch import rows as rows_module
 from courtside.batch.dedupe import run_dedupe
 from courtside.batch.duckdb_engine import DuckDBEngine
@@ -169,7 +168,9 @@ def test_many_bad_files_cost_a_bounded_number_of_attempts(
     assert len(output_rows(settings.lake)) == 56
 
 
-def test_workflow_and_runs_say_succeeded_with_rejects(settings: Settings) -> None:
+def test_workflow_and_runs_say_succeeded_with_rejects(
+    courtside: Courtside, settings: Settings
+) -> None:
     good = _good_rows(20)
     _mixed_file(settings, good)
     result = run_workflow(settings)
@@ -184,15 +185,7 @@ def test_workflow_and_runs_say_succeeded_with_rejects(settings: Settings) -> Non
     }
 
     def cli(*args: str) -> str:
-        proc = subprocess.run(
-            [sys.executable, "-c", "from courtside.cli import main; main()"]
-            + ["--home", str(settings.home), *args],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr.decode()[-2000:]
-        return proc.stdout.decode()
+        return courtside(*args, home=settings.home).stdout.decode()
 
     listed = cli("runs")
     assert "succeeded_with_rejects" in listed and "rows_rejected=" in listed
@@ -201,18 +194,14 @@ def test_workflow_and_runs_say_succeeded_with_rejects(settings: Settings) -> Non
     assert all(r["status"] == "succeeded_with_rejects" for r in only)
 
 
-def test_dedupe_summary_says_what_each_number_is(settings: Settings) -> None:
-    from typer.testing import CliRunner
-
-    from courtside.cli import app
-
+def test_dedupe_summary_says_what_each_number_is(courtside: Courtside, settings: Settings) -> None:
     good = _good_rows(30)
     write_raw(settings.lake, good[:20], per_file=20)
     run_dedupe(settings)
     # 10 new posts, 5 re-deliveries of posts already kept, 1 bad line: 16 lines.
     lines = [orjson.dumps(r) + b"\n" for r in good[20:] + good[:5]] + [b"[1]\n"]
     write_lines(settings.lake, DAY1, lines)
-    out = CliRunner().invoke(app, ["--home", str(settings.home), "etl", "dedupe"])
+    out = courtside.invoke("etl", "dedupe", home=settings.home)
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())
     assert "read 16 line(s) of 1 new raw file(s)" in text

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 from batch_helpers import delivered, write_raw
-from typer.testing import CliRunner
 
+from cli_runner_helpers import Courtside
 from courtside.batch.state import job_lock
 from courtside.batch.workflow import WorkflowError, run_workflow
 from courtside.catalog.store import Catalog
-from courtside.cli import app
 from courtside.config import Settings
 from courtside.generate.generator import GeneratorConfig
 from courtside.runs import RunRecorder
@@ -36,7 +35,9 @@ def test_workflow_success_runs_dedupe_then_crawl(settings: Settings) -> None:
     ]
 
 
-def test_workflow_failure_skips_the_crawl_and_runs_shows_it(settings: Settings) -> None:
+def test_workflow_failure_skips_the_crawl_and_runs_shows_it(
+    courtside: Courtside, settings: Settings
+) -> None:
     write_raw(settings.lake, delivered(GeneratorConfig(count=50)))
     with job_lock(settings, "dedupe"), pytest.raises(WorkflowError, match="step dedupe failed"):
         run_workflow(settings)
@@ -52,23 +53,22 @@ def test_workflow_failure_skips_the_crawl_and_runs_shows_it(settings: Settings) 
     assert steps["crawler"].status == "skipped"
     assert Catalog.open(settings).tables() == []
 
-    out = CliRunner().invoke(app, ["--home", str(settings.home), "runs"], env={"COLUMNS": "200"})
+    out = courtside.invoke("--home", str(settings.home), "runs", env={"COLUMNS": "200"})
     assert out.exit_code == 0, out.output
     assert "FAILED" in out.output and "skipped" in out.output
-    as_json = CliRunner().invoke(app, ["--home", str(settings.home), "runs", "--json"])
+    as_json = courtside.invoke("--home", str(settings.home), "runs", "--json")
     assert '"status": "failed"' in as_json.output
 
 
-def test_etl_cli_dedupe_and_crawl(settings: Settings) -> None:
+def test_etl_cli_dedupe_and_crawl(courtside: Courtside, settings: Settings) -> None:
     write_raw(settings.lake, delivered(GeneratorConfig(count=120, duplicate_rate=0.5)))
-    runner = CliRunner()
     home = ["--home", str(settings.home)]
-    out = runner.invoke(app, [*home, "etl", "dedupe", "--format", "json"])
+    out = courtside.invoke(*home, "etl", "dedupe", "--format", "json")
     assert out.exit_code == 0, out.output
     assert "partition" in out.output
-    out = runner.invoke(app, [*home, "etl", "crawl"])
+    out = courtside.invoke(*home, "etl", "crawl")
     assert out.exit_code == 0 and "created twitter_nba_db.tweets (json" in out.output
-    out = runner.invoke(app, [*home, "catalog", "partitions", "tweets", "--json"])
+    out = courtside.invoke(*home, "catalog", "partitions", "tweets", "--json")
     assert '"values": ["2020", "03", "01"]' in out.output
-    out = runner.invoke(app, [*home, "etl", "dedupe", "--engine", "nope"])
+    out = courtside.invoke(*home, "etl", "dedupe", "--engine", "nope")
     assert out.exit_code != 0

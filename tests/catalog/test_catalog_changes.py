@@ -8,13 +8,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
+from cli_runner_helpers import courtside
 from courtside.batch.dedupe import run_dedupe
 from courtside.catalog.crawler import crawl
 from courtside.catalog.query import open_duckdb
 from courtside.catalog.store import Catalog
-from courtside.cli import app
 from courtside.config import Settings
 from courtside.lake.layout import write_atomic
 
@@ -30,7 +29,7 @@ def _posts(n: int) -> list[dict]:
 
 
 def _cli(settings: Settings, *args: str) -> str:
-    out = CliRunner().invoke(app, ["--home", str(settings.home), *args])
+    out = courtside.invoke(*args, home=settings.home)
     assert out.exit_code == 0, out.output
     return " ".join(out.output.split())
 

@@ -7,10 +7,9 @@ from pathlib import Path
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
+from cli_runner_helpers import Courtside
 from courtside.catalog.crawler import crawl
-from courtside.cli import app
 from courtside.config import Settings
 from courtside.errors import CourtsideError
 from courtside.lake.layout import write_atomic
@@ -33,28 +32,28 @@ def _table(settings: Settings) -> list[str]:
 QUERY = "SELECT id, users[1].username AS who, day FROM twitter_nba_db.tweets ORDER BY id"
 
 
-def test_sql_one_shot_csv_json_and_table(settings: Settings) -> None:
+def test_sql_one_shot_csv_json_and_table(courtside: Courtside, settings: Settings) -> None:
     cmd = _table(settings)
-    runner = CliRunner()
-    out = runner.invoke(app, [*cmd, QUERY, "--format", "csv"])
+    out = courtside.invoke(*cmd, QUERY, "--format", "csv")
     assert out.exit_code == 0, out.output
     assert out.output.splitlines() == ["id,who,day", '1,"a,b",01', "2,c,01"]
-    out = runner.invoke(app, [*cmd, QUERY, "--format", "json"])
+    out = courtside.invoke(*cmd, QUERY, "--format", "json")
     assert json.loads(out.output) == [
         {"id": "1", "who": "a,b", "day": "01"},
         {"id": "2", "who": "c", "day": "01"},
     ]
-    out = runner.invoke(app, [*cmd, QUERY], env={"COLUMNS": "120"})
+    out = courtside.invoke(*cmd, QUERY, env={"COLUMNS": "120"})
     assert "a,b" in out.output and "2 row(s)" in out.output
 
 
-def test_sql_errors_are_one_line_and_interactive_mode_reads_stdin(settings: Settings) -> None:
+def test_sql_errors_are_one_line_and_interactive_mode_reads_stdin(
+    courtside: Courtside, settings: Settings
+) -> None:
     cmd = _table(settings)
-    runner = CliRunner()
-    out = runner.invoke(app, [*cmd, "SELECT * FROM twitter_nba_db.nope"])
+    out = courtside.invoke(*cmd, "SELECT * FROM twitter_nba_db.nope")
     assert out.exit_code != 0 and "nope" in str(out.exception)
     session = "SELECT count(*) AS n\nFROM twitter_nba_db.tweets;\nSELECT broken;\n.quit\n"
-    out = runner.invoke(app, [*cmd, "--format", "csv"], input=session)
+    out = courtside.invoke(*cmd, "--format", "csv", input=session)
     assert out.exit_code == 0, out.output
     assert "n\n2\n" in out.output
     assert (settings.state_dir / "sql_history").exists()
@@ -99,13 +98,15 @@ ESCAPES = [
 
 
 @pytest.mark.parametrize("query", ESCAPES)
-def test_sql_is_read_only_by_default(settings: Settings, tmp_path: Path, query: str) -> None:
+def test_sql_is_read_only_by_default(
+    courtside: Courtside, settings: Settings, tmp_path: Path, query: str
+) -> None:
     cmd = _table(settings)
     _warehouse(settings)
     before = sorted(p.relative_to(settings.home) for p in settings.home.rglob("*"))
     outside = sorted(tmp_path.iterdir())
     sql_text = query.format(home=settings.home, tmp=tmp_path)
-    out = CliRunner().invoke(app, [*cmd, sql_text])
+    out = courtside.invoke(*cmd, sql_text)
     assert out.exit_code != 0 and isinstance(out.exception, CourtsideError), out.output
     assert "\n" not in str(out.exception)
     after = sorted(p.relative_to(settings.home) for p in settings.home.rglob("*"))
@@ -117,41 +118,42 @@ def test_sql_is_read_only_by_default(settings: Settings, tmp_path: Path, query: 
     assert wh.query("SELECT count(*) FROM playerstotaltweets").rows == [(1,)]
 
 
-def test_sql_write_lifts_the_read_only_mode(settings: Settings, tmp_path: Path) -> None:
+def test_sql_write_lifts_the_read_only_mode(
+    courtside: Courtside, settings: Settings, tmp_path: Path
+) -> None:
     cmd = _table(settings)
     target = tmp_path / "out.csv"
-    out = CliRunner().invoke(
-        app,
-        [*cmd, "--write", f"COPY (SELECT count(*) AS n FROM twitter_nba_db.tweets) TO '{target}'"],
+    out = courtside.invoke(
+        *cmd, "--write", f"COPY (SELECT count(*) AS n FROM twitter_nba_db.tweets) TO '{target}'"
     )
     assert out.exit_code == 0, out.output
     assert target.read_text().splitlines() == ["n", "2"]
 
 
-def test_sql_reads_every_catalog_table_read_only(settings: Settings) -> None:
+def test_sql_reads_every_catalog_table_read_only(courtside: Courtside, settings: Settings) -> None:
     cmd = _table(settings)
     for query in ("SHOW ALL TABLES", "DESCRIBE twitter_nba_db.tweets", "EXPLAIN " + QUERY,
                   "SUMMARIZE twitter_nba_db.tweets", "FROM twitter_nba_db.tweets"):  # fmt: skip
-        out = CliRunner().invoke(app, [*cmd, query, "--format", "csv"])
+        out = courtside.invoke(*cmd, query, "--format", "csv")
         assert out.exit_code == 0, (query, out.output)
 
 
-def test_unqualified_table_names_get_a_suggestion(settings: Settings) -> None:
+def test_unqualified_table_names_get_a_suggestion(courtside: Courtside, settings: Settings) -> None:
     cmd = _table(settings)
-    out = CliRunner().invoke(app, [*cmd, "SELECT count(*) FROM tweets"])
+    out = courtside.invoke(*cmd, "SELECT count(*) FROM tweets")
     assert "try twitter_nba_db.tweets" in str(out.exception)
-    out = CliRunner().invoke(app, [*cmd, "SELECT count(*) FROM nosuch"])
+    out = courtside.invoke(*cmd, "SELECT count(*) FROM nosuch")
     assert "try" not in str(out.exception) and "nosuch" in str(out.exception)
 
 
-def test_shell_meta_commands(settings: Settings) -> None:
+def test_shell_meta_commands(courtside: Courtside, settings: Settings) -> None:
     cmd = _table(settings)
     session = (
         ".help\n.tables\n.schema tweets\n.schema nosuch\n.bogus\n"
         "SELECT 1 AS a; SELECT 2 AS b;\nSELECT * FROM tweets;\nCOPY (SELECT 1) TO '/tmp/x.csv';\n"
         "\\q\nSELECT 'never run' AS z;\n"
     )
-    out = CliRunner().invoke(app, [*cmd, "--format", "csv"], input=session)
+    out = courtside.invoke(*cmd, "--format", "csv", input=session)
     assert out.exit_code == 0, out.output
     text = out.output
     assert ".schema [TABLE]" in text and ".quit, .exit, \\q" in text

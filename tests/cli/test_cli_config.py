@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cli_helpers import courtside
-
+from cli_runner_helpers import Courtside
 from courtside.config_reference import iter_keys, reference_markdown
 
 
-def test_show_gives_every_key_its_value_and_source_with_secrets_masked(tmp_path: Path) -> None:
+def test_show_gives_every_key_its_value_and_source_with_secrets_masked(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
     (home / "courtside.toml").write_text(
@@ -46,7 +47,7 @@ def test_show_gives_every_key_its_value_and_source_with_secrets_masked(tmp_path:
     assert "deliver.buffer_mib" in table and "file" in table
 
 
-def test_home_from_the_environment_is_reported_as_env(tmp_path: Path) -> None:
+def test_home_from_the_environment_is_reported_as_env(courtside: Courtside, tmp_path: Path) -> None:
     env = {"COURTSIDE_HOME": str(tmp_path)}
     keys = {
         k["key"]: k
@@ -55,7 +56,7 @@ def test_home_from_the_environment_is_reported_as_env(tmp_path: Path) -> None:
     assert keys["home"]["source"] == "env" and keys["home"]["value"] == str(tmp_path)
 
 
-def test_check_exits_0_when_valid_and_1_with_one_line(tmp_path: Path) -> None:
+def test_check_exits_0_when_valid_and_1_with_one_line(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     ok = courtside("config", "check", home=home)
     assert b"configuration valid" in ok.stdout and b"courtside init" in ok.stderr
@@ -69,7 +70,9 @@ def test_check_exits_0_when_valid_and_1_with_one_line(tmp_path: Path) -> None:
     ]
 
 
-def test_reference_prints_or_writes_the_generated_markdown(tmp_path: Path) -> None:
+def test_reference_prints_or_writes_the_generated_markdown(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     assert courtside("config", "reference").stdout.decode() == reference_markdown()
     out = tmp_path / "docs" / "configuration.md"
     courtside("config", "reference", "--out", str(out))

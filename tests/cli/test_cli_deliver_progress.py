@@ -6,12 +6,10 @@ import os
 import selectors
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-from cli_helpers import courtside
-
+from cli_runner_helpers import Courtside
 from courtside.cli.deliver import progress_line
 from courtside.deliver.service import DeliveryReport
 
@@ -30,25 +28,11 @@ def _read_until(proc: subprocess.Popen[bytes], needle: bytes, timeout_s: float) 
     return seen
 
 
-def test_follow_mode_prints_progress_periodically(tmp_path: Path) -> None:
+def test_follow_mode_prints_progress_periodically(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTSIDE_")}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            "deliver",
-            "--progress-s",
-            "0.3",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={**env, "COURTSIDE_DELIVER__BUFFER_INTERVAL_S": "1"},
-    )
+    env = {"COURTSIDE_DELIVER__BUFFER_INTERVAL_S": "1"}
+    proc = courtside.start("deliver", "--progress-s", "0.3", home=home, env=env)
     try:
         _read_until(proc, b"following the tweets stream", 30)
         courtside("generate", "-n", "120", "--start", "2020-03-01", "--span-h", "30", home=home)
@@ -74,7 +58,7 @@ def test_progress_line_names_every_figure() -> None:
     )
 
 
-def test_once_prints_no_progress_lines(tmp_path: Path) -> None:
+def test_once_prints_no_progress_lines(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
     courtside("generate", "-n", "30", home=home)

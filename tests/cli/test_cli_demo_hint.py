@@ -5,8 +5,7 @@ from __future__ import annotations
 import shlex
 from pathlib import Path
 
-from cli_helpers import courtside
-
+from cli_runner_helpers import Courtside
 from courtside.cli.demo import next_steps
 
 
@@ -21,7 +20,9 @@ def test_next_steps_are_whole_runnable_commands() -> None:
     assert shlex.split(lines[1].split("    # ")[0])[-1].startswith("SELECT count(*)")
 
 
-def test_the_demo_hint_does_not_wrap_even_with_a_long_home(tmp_path: Path) -> None:
+def test_the_demo_hint_does_not_wrap_even_with_a_long_home(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     home = tmp_path.joinpath(*["a-long-folder-name-for-the-demo"] * 6)
     proc = courtside("demo", "--posts", "200", "--days", "1", home=home, env={"COLUMNS": "60"})
     lines = proc.stdout.decode().splitlines()

@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_helpers import courtside
 
+from cli_runner_helpers import Courtside
 from courtside.cli._common import READ_ONLY_COMMANDS
 
 
@@ -21,7 +21,7 @@ def _one_error_line(proc: subprocess.CompletedProcess[bytes]) -> str:
     return lines[0]
 
 
-def test_a_long_error_stays_one_line_when_piped(tmp_path: Path) -> None:
+def test_a_long_error_stays_one_line_when_piped(courtside: Courtside, tmp_path: Path) -> None:
     deep = tmp_path.joinpath(*["a-rather-long-folder-name"] * 8)
     line = _one_error_line(courtside("runs", home=deep, ok=False, env={"COLUMNS": "40"}))
     assert len(line) > 200 and str(deep) in line and "courtside init" in line
@@ -38,18 +38,22 @@ def test_a_long_error_stays_one_line_when_piped(tmp_path: Path) -> None:
         ({"COURTSIDE_HOME": "/etc/hostname"}, "is not a folder"),
     ],
 )
-def test_bad_configuration_is_one_line(env: dict[str, str], expected: str) -> None:
+def test_bad_configuration_is_one_line(
+    courtside: Courtside, env: dict[str, str], expected: str
+) -> None:
     for args in (("deliver", "--once"), ("detect", "--once"), ("init",)):
         assert expected in _one_error_line(courtside(*args, env=env, ok=False))
 
 
-def test_lake_root_url_writes_nothing_locally(tmp_path: Path) -> None:
+def test_lake_root_url_writes_nothing_locally(courtside: Courtside, tmp_path: Path) -> None:
     env = {"COURTSIDE_LAKE_ROOT": "s3://bucket/lake"}
     courtside("deliver", "--once", home=tmp_path / "home", cwd=tmp_path, env=env, ok=False)
     assert not (tmp_path / "s3:").exists()
 
 
-def test_an_unexpected_exception_is_one_line_and_debug_shows_it(tmp_path: Path) -> None:
+def test_an_unexpected_exception_is_one_line_and_debug_shows_it(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     code = (
         "import courtside.cli.runs as r\n"
         "def boom(*a, **k):\n    raise ValueError('year 33658 is out of range')\n"
@@ -68,7 +72,9 @@ def test_an_unexpected_exception_is_one_line_and_debug_shows_it(tmp_path: Path) 
 
 
 @pytest.mark.parametrize("command", sorted(READ_ONLY_COMMANDS))
-def test_read_only_commands_need_an_existing_home(tmp_path: Path, command: str) -> None:
+def test_read_only_commands_need_an_existing_home(
+    courtside: Courtside, tmp_path: Path, command: str
+) -> None:
     extra = {
         "catalog describe": ["tweets"],
         "catalog partitions": ["tweets"],
@@ -81,7 +87,7 @@ def test_read_only_commands_need_an_existing_home(tmp_path: Path, command: str) 
     assert not typo.exists()
 
 
-def test_log_file_for_every_command(tmp_path: Path) -> None:
+def test_log_file_for_every_command(courtside: Courtside, tmp_path: Path) -> None:
     home, log = tmp_path / "home", tmp_path / "logs" / "courtside.log"
     courtside("--log-file", str(log), "init", home=home)
     courtside("generate", "-n", "20", home=home)
@@ -93,7 +99,7 @@ def test_log_file_for_every_command(tmp_path: Path) -> None:
     assert "cannot open --log-file" in _one_error_line(bad)
 
 
-def test_shell_completion(tmp_path: Path) -> None:
+def test_shell_completion(courtside: Courtside, tmp_path: Path) -> None:
     script = courtside("--show-completion", "bash").stdout.decode()
     assert "_COURTSIDE_COMPLETE=complete_bash" in script and "complete " in script
     for words, expected in (("courtside pla", ["players"]), ("courtside players ex", ["export"])):
@@ -103,7 +109,7 @@ def test_shell_completion(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("bad", ["bogus", "JOB", ""])
-def test_runs_refuses_an_unknown_kind(tmp_path: Path, bad: str) -> None:
+def test_runs_refuses_an_unknown_kind(courtside: Courtside, tmp_path: Path, bad: str) -> None:
     home = tmp_path / "home"
     courtside("init", home=home)
     line = _one_error_line(courtside("runs", "--kind", bad, home=home, ok=False))
@@ -116,7 +122,9 @@ def test_runs_refuses_an_unknown_kind(tmp_path: Path, bad: str) -> None:
     [("runs", "--bogus"), ("streams", "tail"), ("nosuchcmd",), ("demo", "--posts", "5")],
     ids=["unknown-option", "missing-argument", "unknown-command", "out-of-range"],
 )
-def test_usage_errors_are_one_line_too(tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_usage_errors_are_one_line_too(
+    courtside: Courtside, tmp_path: Path, args: tuple[str, ...]
+) -> None:
     proc = courtside(*args, home=tmp_path, ok=False, env={"COLUMNS": "40"})
     assert proc.returncode == 2
     lines = proc.stderr.decode().splitlines()

@@ -12,12 +12,11 @@ import re
 from typing import Any
 
 import pytest
-from cli_helpers import courtside
 from typer import _click as click
 from typer.core import TyperGroup, TyperOption
 from typer.main import get_command
-from typer.testing import CliRunner
 
+from cli_runner_helpers import courtside
 from courtside.cli import app
 
 WIDTH = 80
@@ -40,7 +39,7 @@ COMMANDS = _commands()
 
 
 def _help(path: list[str]) -> str:
-    result = CliRunner().invoke(app, [*path, "--help"], env={"COLUMNS": str(WIDTH)})
+    result = courtside.invoke(*path, "--help", env={"COLUMNS": str(WIDTH)})
     assert result.exit_code == 0, result.output
     return result.output
 
@@ -88,9 +87,9 @@ def test_help_paragraphs_are_reflowed_not_broken_where_the_docstring_was(
 
 
 def test_flags_take_no_value_as_help_says() -> None:
-    bad = CliRunner().invoke(app, ["status", "--json", "true"])
+    bad = courtside.invoke("status", "--json", "true")
     assert bad.exit_code != 0
-    verbose = CliRunner().invoke(app, ["-vv", "--help"])
+    verbose = courtside.invoke("-vv", "--help")
     assert verbose.exit_code == 0 and "-v, --verbose " in verbose.output
     assert "<int>" not in next(ln for ln in verbose.output.splitlines() if "--verbose" in ln)
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from cli_helpers import courtside
+
+from cli_runner_helpers import Courtside
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
 
-def test_spark_jobs_leave_the_working_directory_alone(tmp_path: Path) -> None:
+def test_spark_jobs_leave_the_working_directory_alone(courtside: Courtside, tmp_path: Path) -> None:
     from courtside.job.spark import java_missing_reason
 
     reason = java_missing_reason()

@@ -14,6 +14,7 @@ from typing import Any
 
 from collect_servers import Connection, FakeJetstream, jet_account, jet_identity, jet_post
 
+from cli_runner_helpers import COMMAND
 from courtside.collect.bluesky import cursor_path, load_cursor
 from courtside.config import load_settings
 from courtside.home import open_stream
@@ -51,9 +52,7 @@ def _start(home: Path, url: str) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
+            *COMMAND,
             "--home",
             str(home),
             "collect",

@@ -12,9 +12,8 @@ from typing import Any
 import orjson
 import pytest
 from collect_servers import mutate
-from typer.testing import CliRunner
 
-from courtside.cli import app
+from cli_runner_helpers import Courtside
 from courtside.collect.replay import ReplayCollector
 from courtside.collect.service import run_collector
 from courtside.collect.synthetic import SyntheticCollector
@@ -176,23 +175,22 @@ def test_synthetic_runs_continuously_at_a_rate(settings: Settings) -> None:
     assert times == sorted(times)
 
 
-def test_cli_replay_and_synthetic_print_counts(settings: Settings, tmp_path: Path) -> None:
+def test_cli_replay_and_synthetic_print_counts(
+    courtside: Courtside, settings: Settings, tmp_path: Path
+) -> None:
     path = tmp_path / "one.jsonl"
     path.write_bytes(_lines({"data": _post("1", "Zion", "2020-03-01T10:00:00Z")}, b"nope"))
-    runner = CliRunner()
     home = ["--home", str(settings.home)]
-    result = runner.invoke(app, [*home, "collect", "--source", "replay", str(path), "--json"])
+    result = courtside.invoke(*home, "collect", "--source", "replay", str(path), "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
     assert summary["records"] == 1 and summary["rejected"] == {"NotJson": 1}
     assert summary["annotated"] == 1
-    result = runner.invoke(
-        app, [*home, "collect", "-s", "synthetic", "--rate", "0", "--limit", "25"]
-    )
+    result = courtside.invoke(*home, "collect", "-s", "synthetic", "--rate", "0", "--limit", "25")
     assert result.exit_code == 0, result.output
     assert "collected 25 record(s) from synthetic" in result.stdout
     assert len(_records(settings)) == 26
-    result = runner.invoke(app, [*home, "collect", "-s", "synthetic", str(path)])
+    result = courtside.invoke(*home, "collect", "-s", "synthetic", str(path))
     assert isinstance(result.exception, ConfigError)
 
 

@@ -10,10 +10,9 @@ from typing import Any
 
 import orjson
 import pytest
-from typer.testing import CliRunner
 
 import courtside.collect
-from courtside.cli import app
+from cli_runner_helpers import Courtside
 from courtside.collect.base import CollectReport
 from courtside.collect.service import run_collector
 from courtside.collect.summary import describe, summary_lines
@@ -78,11 +77,11 @@ def test_summary_lines_describe_each_figure() -> None:
     ]
 
 
-def test_cli_synthetic_summary_has_no_unexplained_figures(settings: Settings) -> None:
-    result = CliRunner().invoke(
-        app,
-        ["--home", str(settings.home), "collect", "-s", "synthetic", "--rate", "0"]
-        + ["--limit", "1500"],
+def test_cli_synthetic_summary_has_no_unexplained_figures(
+    courtside: Courtside, settings: Settings
+) -> None:
+    result = courtside.invoke(
+        "collect", "-s", "synthetic", "--rate", "0", "--limit", "1500", home=settings.home
     )
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
@@ -151,11 +150,18 @@ def test_without_tampering_there_is_nothing_to_alert_on(settings: Settings) -> N
 
 
 @pytest.mark.parametrize("value", [-1, 1001])
-def test_tampering_share_is_bounded(settings: Settings, value: int) -> None:
-    result = CliRunner().invoke(
-        app,
-        ["--home", str(settings.home), "collect", "-s", "synthetic", "--tampering", str(value)]
-        + ["--rate", "0", "--limit", "10"],
+def test_tampering_share_is_bounded(courtside: Courtside, settings: Settings, value: int) -> None:
+    result = courtside.invoke(
+        "collect",
+        "-s",
+        "synthetic",
+        "--tampering",
+        str(value),
+        "--rate",
+        "0",
+        "--limit",
+        "10",
+        home=settings.home,
     )
     assert result.exit_code != 0 and "--tampering" in result.output
 

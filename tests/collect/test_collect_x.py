@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,9 +12,8 @@ from typing import Any
 import pytest
 from collect_servers import Drop, FakeX, Status, Stream, line, x_post
 from pydantic import SecretStr
-from typer.testing import CliRunner
 
-from courtside.cli import app
+from cli_runner_helpers import Courtside
 from courtside.collect.config import XSettings
 from courtside.collect.service import reject_log_path, run_collector
 from courtside.collect.x import XCollector
@@ -272,22 +268,23 @@ def test_canary_token_never_leaks(settings: Settings, caplog: pytest.LogCaptureF
     assert canary not in repr(_x(fake, token=canary))
 
 
-def test_x_rules_cli_calls(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
-    runner = CliRunner()
+def test_x_rules_cli_calls(
+    courtside: Courtside, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     with FakeX(TOKEN) as fake:
         monkeypatch.setenv("X_BEARER_TOKEN", TOKEN)
         monkeypatch.setenv("COURTSIDE_X__BASE_URL", fake.url)
         home = ["--home", str(settings.home)]
-        result = runner.invoke(app, [*home, "collect", "x-rules", "add", "--json"])
+        result = courtside.invoke(*home, "collect", "x-rules", "add", "--json")
         assert result.exit_code == 0, result.output
-        result = runner.invoke(
-            app, [*home, "collect", "x-rules", "add", "lakers OR celtics", "--tag", "rivals"]
+        result = courtside.invoke(
+            *home, "collect", "x-rules", "add", "lakers OR celtics", "--tag", "rivals"
         )
         assert result.exit_code == 0, result.output
-        result = runner.invoke(app, [*home, "collect", "x-rules", "list", "--json"])
+        result = courtside.invoke(*home, "collect", "x-rules", "list", "--json")
         listed = json.loads(result.stdout)
         assert [r["value"] for r in listed] == ["nba", "lakers OR celtics"]
-        result = runner.invoke(app, [*home, "collect", "x-rules", "delete", listed[0]["id"]])
+        result = courtside.invoke(*home, "collect", "x-rules", "delete", listed[0]["id"])
         assert result.exit_code == 0 and "deleted 1 rule" in result.stdout
         posts = [r["json"] for r in fake.rule_requests() if r["method"] == "POST"]
     assert posts == [
@@ -298,30 +295,11 @@ def test_x_rules_cli_calls(settings: Settings, monkeypatch: pytest.MonkeyPatch) 
     assert [r["value"] for r in fake.rules] == ["lakers OR celtics"]
 
 
-def test_cli_exits_non_zero_on_401(home: Path) -> None:
+def test_cli_exits_non_zero_on_401(courtside: Courtside, home: Path) -> None:
     with FakeX(TOKEN) as fake:
-        env = {
-            **os.environ,
-            "X_BEARER_TOKEN": "CANARY-cli-token",
-            "COURTSIDE_X__BASE_URL": fake.url,
-        }
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from courtside.cli import main; main()",
-                "--home",
-                str(home),
-                "-vv",
-                "collect",
-                "--source",
-                "x",
-            ],
-            env=env,
-            capture_output=True,
-            timeout=60,
-            check=False,
-        )
+        env = {"X_BEARER_TOKEN": "CANARY-cli-token", "COURTSIDE_X__BASE_URL": fake.url}
+        args = ("-vv", "collect", "--source", "x")
+        proc = courtside(*args, home=home, env=env, ok=False, timeout_s=60)
     assert proc.returncode == 1
     err = proc.stderr.decode()
     assert "HTTP 401" in err and "X_BEARER_TOKEN" in err

@@ -4,10 +4,7 @@ stream lines counted and skipped."""
 
 from __future__ import annotations
 
-import os
 import random
-import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -16,6 +13,7 @@ import pytest
 from collect_servers import ByteThenClose, FakeX, Status, Stream, line, mutate, x_post
 from pydantic import SecretStr
 
+from cli_runner_helpers import Courtside
 from courtside.collect.base import Stopper
 from courtside.collect.config import XSettings
 from courtside.collect.service import run_collector
@@ -175,21 +173,13 @@ def test_malformed_base_url_is_refused_at_load_time(
         XSettings(base_url=url)
 
 
-def test_cli_rejects_a_malformed_base_url_in_one_line(home: Path) -> None:
+def test_cli_rejects_a_malformed_base_url_in_one_line(courtside: Courtside, home: Path) -> None:
     env = {
-        **os.environ,
         "X_BEARER_TOKEN": TOKEN,
         "COURTSIDE_X__BASE_URL": "api.x.com",
         "COLUMNS": "400",  # line wrapping of the terminal is not what is tested here
     }
-    proc = subprocess.run(
-        [sys.executable, "-c", "from courtside.cli import main; main()"]
-        + ["--home", str(home), "collect", "--source", "x"],
-        env=env,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
+    proc = courtside("collect", "--source", "x", home=home, env=env, ok=False, timeout_s=60)
     err = proc.stderr.decode().strip()
     assert proc.returncode == 1
     assert len(err.splitlines()) == 1, err

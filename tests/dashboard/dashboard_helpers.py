@@ -5,15 +5,12 @@ from __future__ import annotations
 import contextlib
 import json
 import socket
-import uuid
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pyarrow as pa
-import pytest
 
 from courtside.config import Settings
 from courtside.home import open_stream
@@ -40,28 +37,6 @@ TOTALS: dict[str, tuple[int, int, int]] = {
     LINK: (1, 0, 0),
     BARE_LINK: (1, 0, 0),
 }
-
-
-@contextlib.contextmanager
-def postgres_schema(prefix: str) -> Iterator[str]:
-    """A PostgreSQL URL whose search path is a fresh schema, dropped afterwards (the
-    test is skipped when no server answers on 127.0.0.1:5432)."""
-    import psycopg
-
-    base = "postgresql://postgres@127.0.0.1:5432/test"
-    try:
-        with psycopg.connect(base, connect_timeout=3):
-            pass
-    except Exception:
-        pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432 (database test)")
-    schema = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(base, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    try:
-        yield f"{base}?options=-csearch_path%3D{schema}"
-    finally:
-        with psycopg.connect(base, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA {schema} CASCADE")
 
 
 def free_port() -> int:

@@ -11,7 +11,6 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +21,7 @@ import dashboard_helpers as h
 import pytest
 import sentiment_helpers as sh
 
+from cli_runner_helpers import COMMAND
 from courtside.config import Settings, load_settings
 from courtside.dashboard import wait_ready
 from courtside.home import init_home, open_stream
@@ -84,8 +84,7 @@ def dashboard(home: Path, refresh_s: float = 1.0) -> Iterator[str]:
     log = open(home / "dashboard.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
         [
-            sys.executable, "-c", "from courtside.cli import main; main()",
-            "--home", str(home), "dashboard", "--host", "127.0.0.1", "--port", str(port),
+            *COMMAND, "--home", str(home), "dashboard", "--host", "127.0.0.1", "--port", str(port),
             "--refresh-s", str(refresh_s),
         ],
         stdout=log, stderr=subprocess.STDOUT, env=_clean_env(),

@@ -8,20 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.dashboard import dashboard_command
 from courtside.dashboard.errors import DashboardError
 from courtside.dashboard.launcher import APP_SCRIPT
-
-
-def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-c", "from courtside.cli import main; main()", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-    )
 
 
 def _option(argv: list[str], name: str) -> str:
@@ -67,15 +58,17 @@ def test_cli_does_not_import_streamlit() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
 
 
-def test_cli_help() -> None:
-    done = _cli("dashboard", "--help")
+def test_cli_help(courtside: Courtside) -> None:
+    done = courtside("dashboard", "--help", ok=False, text=True)
     assert done.returncode == 0, done.stderr
     for option in ("--host", "--port", "--warehouse-url", "--refresh-s"):
         assert option in done.stdout
 
 
-def test_cli_rejects_a_bad_url_without_echoing_it(home: Path) -> None:
-    done = _cli("--home", str(home), "dashboard", "--warehouse-url", "mysql://u:hunter2@db/x")
+def test_cli_rejects_a_bad_url_without_echoing_it(courtside: Courtside, home: Path) -> None:
+    done = courtside(
+        "dashboard", "--warehouse-url", "mysql://u:hunter2@db/x", home=home, ok=False, text=True
+    )
     assert done.returncode == 1
     assert "postgresql://" in done.stderr
     assert "hunter2" not in done.stdout + done.stderr

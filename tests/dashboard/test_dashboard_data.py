@@ -95,9 +95,9 @@ def view(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Warehou
         return
     from courtside.warehouse.postgres import PostgresWarehouse
 
-    with h.postgres_schema("dash") as url:
-        PostgresWarehouse(url).load(h.warehouse_rows(), list(h.DAYS), "replace-days")
-        yield WarehouseView(settings, url)
+    url = request.getfixturevalue("pg_schema")
+    PostgresWarehouse(url).load(h.warehouse_rows(), list(h.DAYS), "replace-days")
+    yield WarehouseView(settings, url)
 
 
 def test_warehouse_queries(view: WarehouseView) -> None:

@@ -41,9 +41,9 @@ def view(request: pytest.FixtureRequest, settings: Settings) -> Iterator[Warehou
         sh.write_sentiment_duckdb(settings)
         yield WarehouseView(settings)
         return
-    with h.postgres_schema("sent") as url:
-        sh.write_sentiment_postgres(url)
-        yield WarehouseView(settings, url)
+    url = request.getfixturevalue("pg_schema")
+    sh.write_sentiment_postgres(url)
+    yield WarehouseView(settings, url)
 
 
 # -- the warehouse ---------------------------------------------------------------------

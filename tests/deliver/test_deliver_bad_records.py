@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +12,7 @@ import orjson
 import pytest
 from deliver_helpers import error_rows, original_lines, raw_rows
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings, load_settings
 from courtside.deliver import service
 from courtside.deliver.service import deliver
@@ -134,20 +133,13 @@ def test_an_unexpected_exception_on_one_record_is_an_internal_error(
 
 
 def test_cli_deliver_restarts_past_a_post_that_once_halted_it(
-    home: Path, settings: Settings
+    courtside: Courtside, home: Path, settings: Settings
 ) -> None:
     bad = BAD["offset-before-year-1"][0]
     _put(settings, [_good(1), bad, _good(2)])
 
     def run() -> dict[str, Any]:
-        proc = subprocess.run(
-            [sys.executable, "-c", "from courtside.cli import main; main()"]
-            + ["--home", str(home), "deliver", "--once", "--json"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-        assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+        proc = courtside("deliver", "--once", "--json", home=home)
         assert b"Traceback" not in proc.stderr
         return json.loads(proc.stdout)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 from deliver_helpers import error_rows, original_lines, raw_rows
 
+from cli_runner_helpers import COMMAND
 from courtside.config import load_settings
 from courtside.generate import GeneratorConfig, generate
 from courtside.home import open_stream
@@ -28,9 +28,7 @@ def _start(home: Path) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
+            *COMMAND,
             "--home",
             str(home),
             "deliver",
@@ -74,9 +72,7 @@ def test_kill_9_mid_stream_loses_nothing(home: Path) -> None:
     # Restart: drain the rest, then check every record made it somewhere.
     proc = subprocess.run(
         [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
+            *COMMAND,
             "--home",
             str(home),
             "deliver",

@@ -13,9 +13,8 @@ from typing import Any
 import orjson
 import pytest
 from deliver_helpers import error_rows, original_lines, raw_rows, transform_settings
-from typer.testing import CliRunner
 
-from courtside.cli import app
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.deliver.service import deliver
 from courtside.home import open_stream
@@ -144,9 +143,9 @@ def test_a_transform_result_is_validated_too(
     assert error["fieldPath"] == "users"
 
 
-def test_the_cli_summary_counts_schema_violations(settings: Settings) -> None:
+def test_the_cli_summary_counts_schema_violations(courtside: Courtside, settings: Settings) -> None:
     _put(settings, [_record(POST), _record(_without("text")), _record(_with(id=5))])
-    out = CliRunner().invoke(app, ["--home", str(settings.home), "deliver", "--once"])
+    out = courtside.invoke("deliver", "--once", home=settings.home)
     assert out.exit_code == 0, out.output
     text = " ".join(out.output.split())
     assert "delivered 1, failed 2" in text

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
+
+from cli_runner_helpers import Courtside
 
 
 def _independent_counts(lake: Path) -> tuple[int, set[str], Counter[str]]:
@@ -34,26 +34,9 @@ def _independent_counts(lake: Path) -> tuple[int, set[str], Counter[str]]:
     return valid, ids, Counter({name: len(v) for name, v in per_player.items()})
 
 
-def test_demo_summary_matches_independent_counts(tmp_path: Path) -> None:
+def test_demo_summary_matches_independent_counts(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            "demo",
-            "--posts",
-            "3000",
-            "--days",
-            "2",
-            "--json",
-        ],
-        capture_output=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
+    proc = courtside("demo", "--posts", "3000", "--days", "2", "--json", home=home)
     summary = json.loads(proc.stdout)
     valid, ids, per_player = _independent_counts(home / "lake")
     zones = summary["zones"]

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +12,7 @@ from courtside.config import Settings
 from courtside.home import open_stream
 from courtside.records import iso_utc
 from courtside.reference.players import PlayersTable
+from courtside.stream.local import LocalStream
 
 # Three teams of four; "Luka Dončić" checks accent-insensitive name lookups.
 ROSTER_CSV = """account,name,team
@@ -91,8 +91,15 @@ def tweet(author: str, targets: list[str], event_ms: int | None, **kw: Any) -> b
     return orjson.dumps(tweet_doc(author, targets, event_ms, **kw))
 
 
-def append(settings: Settings, stream: str, records: list[bytes]) -> None:
-    with open_stream(settings) as backend:
+def append(
+    settings: Settings, stream: str, records: list[bytes], clock: Callable[[], float] | None = None
+) -> None:
+    """Append ``records`` to the home's stream, stamped by ``clock`` (default: wall clock)."""
+    if clock is None:
+        backend = open_stream(settings)
+    else:
+        backend = LocalStream(settings.stream_path, settings.stream, clock=clock)
+    with backend:
         backend.append_many(stream, records)
 
 
@@ -122,21 +129,3 @@ def lake_docs(lake: Path, zone: str) -> list[dict[str, Any]]:
         assert not path.name.startswith(".")
         docs += [orjson.loads(line) for line in path.read_bytes().splitlines()]
     return docs
-
-
-def run_cli(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[bytes]:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            *args,
-        ],
-        capture_output=True,
-        timeout=300,
-    )
-    if ok:
-        assert proc.returncode == 0, proc.stderr.decode()[-3000:]
-    return proc

@@ -7,7 +7,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ import orjson
 import psutil
 from detect_helpers import MINUTE, T0, append, core, roster, tweet, write_roster
 
+from cli_runner_helpers import COMMAND
+from clock_helpers import FakeClock
 from courtside.config import Settings, load_settings
 from courtside.detect.embedded import EmbeddedDetector
 from courtside.detect.flink_env import free_port
@@ -71,14 +72,16 @@ def flink_inputs(count: int = 4_000) -> tuple[list[bytes], list[bytes]]:
 
 
 def make_home(root: Path, name: str, control: list[bytes], tweets: list[bytes]) -> Settings:
-    """A home with the small roster, ``control`` then ``tweets`` on the streams."""
+    """A home with the small roster, ``control`` then ``tweets`` on the streams (appended
+    at 2020-03-01T00:00:00Z and 10 ms later: before anything a test appends itself)."""
     settings = load_settings(home=root / name)
     init_home(settings)
     write_roster(settings.home)
-    append(settings, "control", control)
-    time.sleep(0.01)  # control strictly before the tweets
+    clock = FakeClock()
+    append(settings, "control", control, clock)
+    clock.advance(0.01)  # control strictly before the tweets
     if tweets:
-        append(settings, "tweets", tweets)
+        append(settings, "tweets", tweets, clock)
     return settings
 
 
@@ -134,8 +137,7 @@ class Detector:
         )
         env.pop("PYFLINK_GATEWAY_DISABLED", None)  # see flink_job.make_env
         env.pop("FLINK_LOG_DIR", None)  # a run in this process set it to its own home
-        cmd = [sys.executable, "-c", "from courtside.cli import main; main()"]
-        cmd += ["--home", str(settings.home), "detect", "--engine", "flink", *args]
+        cmd = [*COMMAND, "--home", str(settings.home), "detect", "--engine", "flink", *args]
         self.log = settings.home / f"detector-{time.time_ns()}.log"
         with open(self.log, "wb") as sink:
             self.proc = subprocess.Popen(

@@ -16,12 +16,12 @@ from detect_helpers import (
     append,
     lake_docs,
     roster,
-    run_cli,
     tweet,
     tweet_doc,
     write_roster,
 )
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.detect import embedded
 from courtside.detect.embedded import EmbeddedDetector
@@ -167,14 +167,14 @@ def test_an_unexpected_exception_on_one_tweet_is_an_internal_error(
 
 
 def test_cli_detect_restarts_past_a_post_that_once_halted_it(
-    home: Path, settings: Settings
+    courtside: Courtside, home: Path, settings: Settings
 ) -> None:
     write_roster(home)
     bad = _with(created_at="0001-01-01T00:30:00+01:00")
     append(settings, "tweets", [*_good(), bad, *_good(60_000)])
-    first = run_cli(home, "detect", "--once", "--json")
+    first = courtside("detect", "--once", "--json", home=home)
     assert json.loads(first.stdout)["errors_by_code"] == {"CreatedAtOutOfRange": 1}
     assert b"Traceback" not in first.stderr
-    second = run_cli(home, "detect", "--once", "--json")
+    second = courtside("detect", "--once", "--json", home=home)
     assert json.loads(second.stdout)["tweets"] == 0
     assert len(alerts_on(settings)) == 2

@@ -6,28 +6,31 @@ import json
 from pathlib import Path
 
 import orjson
-from detect_helpers import T0, alerts_on, append, run_cli, tweet, write_roster
+from detect_helpers import T0, alerts_on, append, tweet, write_roster
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.home import open_stream
 
 
-def test_control_commands_change_the_table_and_the_stream(home: Path, settings: Settings) -> None:
+def test_control_commands_change_the_table_and_the_stream(
+    courtside: Courtside, home: Path, settings: Settings
+) -> None:
     write_roster(home)
     assert (
         "Team A: INSERT (control seq 1)"
-        in run_cli(home, "control", "allow", "team a").stdout.decode()
+        in courtside("control", "allow", "team a", home=home).stdout.decode()
     )
-    assert "unchanged" in run_cli(home, "control", "allow", "Team A").stdout.decode()
-    run_cli(home, "control", "deny", "Team B")
-    run_cli(home, "control", "deny", "Team A")
-    run_cli(home, "control", "remove", "Team B")
-    listed = json.loads(run_cli(home, "control", "list", "--json").stdout)
+    assert "unchanged" in courtside("control", "allow", "Team A", home=home).stdout.decode()
+    courtside("control", "deny", "Team B", home=home)
+    courtside("control", "deny", "Team A", home=home)
+    courtside("control", "remove", "Team B", home=home)
+    listed = json.loads(courtside("control", "list", "--json", home=home).stdout)
     assert listed == [{"team": "Team A", "allowed": False}]
-    refused = run_cli(home, "control", "allow", "Team Z", ok=False)
+    refused = courtside("control", "allow", "Team Z", home=home, ok=False)
     assert refused.returncode == 1
     assert "unknown team 'Team Z'" in refused.stderr.decode()
-    assert run_cli(home, "control", "allow", "Team Z", "--any-team").returncode == 0
+    assert courtside("control", "allow", "Team Z", "--any-team", home=home).returncode == 0
     with open_stream(settings) as backend:
         events = [orjson.loads(r.data) for r in backend.read("control", 0, 100)]
     assert [(e["eventName"], e["dynamodb"]["Keys"]["team"]["S"]) for e in events] == [
@@ -39,15 +42,19 @@ def test_control_commands_change_the_table_and_the_stream(home: Path, settings: 
     ]
 
 
-def test_detect_once_with_options_and_a_bad_option(home: Path, settings: Settings) -> None:
+def test_detect_once_with_options_and_a_bad_option(
+    courtside: Courtside, home: Path, settings: Settings
+) -> None:
     write_roster(home)
     # Three posts 40 s apart: one 60 s window holds two, a 120 s window all three.
     append(settings, "tweets", [tweet(f"a{i}", ["Bo Beta"], T0 + 40_000 * i) for i in range(3)])
-    proc = run_cli(home, "detect", "--once", "--json", "--window-s", "120", "--min-count", "3")
+    proc = courtside(
+        "detect", "--once", "--json", "--window-s", "120", "--min-count", "3", home=home
+    )
     report = json.loads(proc.stdout)
     assert (report["tweets"], report["alerts"], report["evaluated"]) == (3, 1, 3)
     assert [a["total"] for a in alerts_on(settings)] == [3]
-    bad = run_cli(home, "detect", "--once", "--window-s", "0", ok=False)
+    bad = courtside("detect", "--once", "--window-s", "0", home=home, ok=False)
     assert bad.returncode == 1
     assert "--window-s" in bad.stderr.decode()
     assert "Traceback" not in bad.stderr.decode()

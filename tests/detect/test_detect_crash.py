@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ import orjson
 import pytest
 from detect_helpers import alerts_on, core, lake_docs, tweet
 
+from cli_runner_helpers import COMMAND
 from courtside.config import load_settings
 from courtside.detect.embedded import run_embedded
 from courtside.errors import RecordError
@@ -61,9 +61,7 @@ def _start(home: Path, *extra: str) -> subprocess.Popen[bytes]:
     }
     return subprocess.Popen(
         [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
+            *COMMAND,
             "--home",
             str(home),
             "detect",
@@ -121,9 +119,7 @@ def test_kill_9_neither_drops_a_window_nor_sends_an_alert_twice(tmp_path: Path) 
         kills += 1
     final = subprocess.run(
         [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
+            *COMMAND,
             "--home",
             str(crashed.home),
             "detect",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -19,11 +18,14 @@ from detect_helpers import (
     tweet,
 )
 
+from clock_helpers import FakeClock
 from courtside.config import Settings, load_settings
 from courtside.detect.embedded import EmbeddedDetector
 from courtside.generate import GeneratorConfig, generate
 from courtside.home import init_home, open_stream
+from courtside.reference import control as control_module
 from courtside.reference.control import ControlTable, change_event
+from courtside.stream.local import LocalStream
 
 
 def detector(settings: Settings, **kw: object) -> EmbeddedDetector:
@@ -55,24 +57,31 @@ def test_generated_tampering_scenarios_each_raise_one_alert(settings: Settings) 
     assert report.skipped_by_reason["UnknownAuthor"] > 0  # fans' posts
 
 
-def test_control_allow_deny_remove_mid_stream(settings: Settings) -> None:
+def test_control_allow_deny_remove_mid_stream(
+    settings: Settings, fake_clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Control and tweets merge by append time: every append gets its own millisecond.
+    def stream(settings: Settings) -> LocalStream:
+        return LocalStream(settings.stream_path, settings.stream, clock=fake_clock)
+
+    monkeypatch.setattr(control_module, "open_stream", stream)
     table = ControlTable(settings)
 
     def tweets_at(window: int) -> None:
-        append(settings, "tweets", burst(T0 + window * MINUTE))
-        time.sleep(0.01)  # distinct append times: control and tweets merge by them
+        append(settings, "tweets", burst(T0 + window * MINUTE), fake_clock)
+        fake_clock.advance(0.01)  # distinct append times: control and tweets merge by them
 
     table.allow("Team A")
-    time.sleep(0.01)
+    fake_clock.advance(0.01)
     tweets_at(0)  # allowed: not checked
     table.deny("Team A")
-    time.sleep(0.01)
+    fake_clock.advance(0.01)
     tweets_at(1)  # checked -> alert
     table.allow("Team A")
-    time.sleep(0.01)
+    fake_clock.advance(0.01)
     tweets_at(2)  # allowed again
     table.remove("Team A")
-    time.sleep(0.01)
+    fake_clock.advance(0.01)
     tweets_at(3)  # no row: checked -> alert
     table.close()
 
@@ -91,10 +100,13 @@ def test_control_allow_deny_remove_mid_stream(settings: Settings) -> None:
     assert events[3]["dynamodb"]["Keys"] == {"team": {"S": "Team A"}}
 
 
-def test_allowed_team_tweets_do_not_move_the_watermark(settings: Settings) -> None:
-    append(settings, "control", [orjson.dumps(change_event("INSERT", "Team C", True, None))])
-    time.sleep(0.01)
-    append(settings, "tweets", burst(T0))
+def test_allowed_team_tweets_do_not_move_the_watermark(
+    settings: Settings, fake_clock: FakeClock
+) -> None:
+    clock = fake_clock
+    append(settings, "control", [orjson.dumps(change_event("INSERT", "Team C", True, None))], clock)
+    clock.advance(0.01)
+    append(settings, "tweets", burst(T0), clock)
     det = detector(settings)
     det.step()
     mark = det.op.watermark

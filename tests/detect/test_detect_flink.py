@@ -6,7 +6,6 @@ Each test starts a Flink mini-cluster (~20-30 s of CPU), so there are only a few
 
 from __future__ import annotations
 
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -22,7 +21,6 @@ from courtside.lake.layout import write_atomic
 pytestmark = [
     pytest.mark.flink,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Java 17 is not installed"),
 ]
 pytest.importorskip("pyflink", reason="apache-flink (PyFlink) is not installed")
 

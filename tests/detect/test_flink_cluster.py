@@ -5,25 +5,27 @@ mini-cluster."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import orjson
 import pytest
-from detect_helpers import core, roster, run_cli
+from detect_helpers import core, roster
 from flink_helpers import alerts_of, committed, flink_inputs, make_home, standalone_cluster
+
+from cli_runner_helpers import Courtside
 
 pytestmark = [
     pytest.mark.flink,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Java 17 is not installed"),
 ]
 pytest.importorskip("pyflink", reason="apache-flink (PyFlink) is not installed")
 
 
 @pytest.mark.timeout(900)
-def test_flink_run_on_a_standalone_cluster_gives_the_mini_cluster_alerts(tmp_path: Path) -> None:
+def test_flink_run_on_a_standalone_cluster_gives_the_mini_cluster_alerts(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     from courtside.detect.flink_runner import run_flink
 
     tweets, control = flink_inputs()
@@ -33,7 +35,7 @@ def test_flink_run_on_a_standalone_cluster_gives_the_mini_cluster_alerts(tmp_pat
     assert len(want) >= 6
 
     home = make_home(tmp_path, "cluster", control, tweets)
-    printed = run_cli(home.home, "detect", "--engine", "flink", "--print-job", "--json")
+    printed = courtside("detect", "--engine", "flink", "--print-job", "--json", home=home.home)
     job = json.loads(printed.stdout)
     assert job["command"][1:3] == ["run", "-py"]
     assert committed(home) == 0, "--print-job commits nothing"

@@ -8,14 +8,13 @@ import json
 import os
 import shutil
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import orjson
 import pytest
-from detect_helpers import T0, append, lake_docs, run_cli, tweet
+from detect_helpers import T0, append, lake_docs, tweet
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings, load_settings
 from courtside.detect.flink_env import (
     FlinkPaths,
@@ -257,9 +256,9 @@ def test_flink_settings_reach_the_job_configuration(
     ids=["savepoint-embedded", "print-job-embedded", "from-embedded", "savepoint-once"],
 )
 def test_detect_refuses_flink_options_that_do_not_apply(
-    home: Path, args: list[str], message: str
+    courtside: Courtside, home: Path, args: list[str], message: str
 ) -> None:
-    proc = run_cli(home, "detect", *args, ok=False)
+    proc = courtside("detect", *args, home=home, ok=False)
     assert proc.returncode == 1
     assert message in proc.stderr.decode()
     assert "Traceback" not in proc.stderr.decode()
@@ -269,18 +268,21 @@ def test_detect_refuses_flink_options_that_do_not_apply(
     shutil.which("java") is None or importlib.util.find_spec("pyflink") is None,
     reason="needs Java 17 and apache-flink",
 )
-def test_detect_flink_stops_with_one_line_before_starting_flink(home: Path) -> None:
+def test_detect_flink_stops_with_one_line_before_starting_flink(
+    courtside: Courtside, home: Path
+) -> None:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        env = os.environ | {"COURTSIDE_DETECT__FLINK_REST_PORT": str(port)}
-        cmd = [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
-        args = [*cmd, "detect", "--engine", "flink", "--once"]
-        proc = subprocess.run(args, env=env, capture_output=True, timeout=120)
+        env = {"COURTSIDE_DETECT__FLINK_REST_PORT": str(port)}
+        args = ["detect", "--engine", "flink", "--once"]
+        proc = courtside(*args, home=home, env=env, ok=False, timeout_s=120)
     assert proc.returncode == 1
     assert f"127.0.0.1:{port} is in use" in " ".join(proc.stderr.decode().split())
-    missing = run_cli(home, "detect", "--engine", "flink", "--from-savepoint", "/nope", ok=False)
+    missing = courtside(
+        "detect", "--engine", "flink", "--from-savepoint", "/nope", home=home, ok=False
+    )
     assert missing.returncode == 1
     said = " ".join(missing.stderr.decode().split())
     assert "is not a Flink savepoint or checkpoint folder" in said
@@ -292,7 +294,7 @@ def test_detect_flink_stops_with_one_line_before_starting_flink(home: Path) -> N
     paths = FlinkPaths.of(load_settings(home=home))
     _checkpoint(paths.checkpoints, "job1", 4)
     paths.job_file.write_text('{"initial_allowed": [], "state_backend": "rocksdb"}')
-    proc = run_cli(home, "detect", "--engine", "flink", "--once", ok=False)
+    proc = courtside("detect", "--engine", "flink", "--once", home=home, ok=False)
     assert proc.returncode == 1
     said = " ".join(proc.stderr.decode().split())  # the console wraps long lines
     assert "holds rocksdb state but [detect] flink_state_backend is hashmap" in said

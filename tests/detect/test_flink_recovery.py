@@ -4,7 +4,6 @@ nor repeats an alert."""
 
 from __future__ import annotations
 
-import shutil
 import urllib.request
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from flink_helpers import (
 pytestmark = [
     pytest.mark.flink,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Java 17 is not installed"),
 ]
 pytest.importorskip("pyflink", reason="apache-flink (PyFlink) is not installed")
 

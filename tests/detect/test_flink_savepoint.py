@@ -3,7 +3,6 @@ the alerts equal the embedded engine's."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,6 @@ from flink_helpers import (
 pytestmark = [
     pytest.mark.flink,
     pytest.mark.slow,
-    pytest.mark.skipif(shutil.which("java") is None, reason="Java 17 is not installed"),
 ]
 pytest.importorskip("pyflink", reason="apache-flink (PyFlink) is not installed")
 

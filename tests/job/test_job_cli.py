@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from job_helpers import expected_totals, sample_posts, write_tweets
 
+from cli_runner_helpers import Courtside
 from courtside.config import load_settings
-
-
-def run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home)]
-        + list(args),
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    if ok:
-        assert proc.returncode == 0, proc.stderr
-    return proc
 
 
 @pytest.mark.parametrize(
@@ -37,8 +24,11 @@ def run(home: Path, *args: str, ok: bool = True) -> subprocess.CompletedProcess[
         (["--date", "2020-03-01", "--engine", "hive"], "--engine must be duckdb or spark"),
     ],
 )
-def test_bad_parameters_are_one_clear_line(home: Path, args: list[str], message: str) -> None:
-    proc = run(home, "job", "daily", *args, ok=False)
+def test_bad_parameters_are_one_clear_line(
+    courtside: Courtside, home: Path, args: list[str], message: str
+) -> None:
+    run = functools.partial(courtside, home=home, text=True)
+    proc = run("job", "daily", *args, ok=False)
     assert proc.returncode == 1
     assert message in proc.stderr and "Traceback" not in proc.stderr
     assert not (home / "state" / "runs.db").exists() or "DROP" not in (
@@ -46,24 +36,26 @@ def test_bad_parameters_are_one_clear_line(home: Path, args: list[str], message:
     ).read_bytes().decode("latin-1")
 
 
-def test_missing_tweets_table_names_the_workflow(home: Path) -> None:
-    proc = run(home, "job", "daily", "--date", "2020-03-01", ok=False)
+def test_missing_tweets_table_names_the_workflow(courtside: Courtside, home: Path) -> None:
+    run = functools.partial(courtside, home=home, text=True)
+    proc = run("job", "daily", "--date", "2020-03-01", ok=False)
     assert proc.returncode == 1
     assert "run `courtside etl workflow` first" in " ".join(proc.stderr.split())
 
 
-def test_daily_pending_then_history(home: Path) -> None:
+def test_daily_pending_then_history(courtside: Courtside, home: Path) -> None:
+    run = functools.partial(courtside, home=home, text=True)
     posts = sample_posts()
     write_tweets(load_settings(home=home), posts)
-    out = json.loads(run(home, "job", "daily", "--pending", "--json").stdout)
+    out = json.loads(run("job", "daily", "--pending", "--json").stdout)
     assert [r["day"] for r in out["results"]] == ["2020-03-01", "2020-03-02"]
     assert sum(r["rows"] for r in out["results"]) == len(expected_totals(posts))
-    assert "no pending day" in run(home, "job", "daily", "--pending").stdout
+    assert "no pending day" in run("job", "daily", "--pending").stdout
     ranged = json.loads(
-        run(home, "job", "daily", "--from", "2020-03-02", "--to", "2020-03-03", "--json").stdout
+        run("job", "daily", "--from", "2020-03-02", "--to", "2020-03-03", "--json").stdout
     )
     assert [r["status"] for r in ranged["results"]] == ["succeeded", "succeeded"]
-    history = json.loads(run(home, "job", "history", "--json", "-n", "10").stdout)
+    history = json.loads(run("job", "history", "--json", "-n", "10").stdout)
     assert len(history) == 4
     assert [t["state"] for t in history[-1]["transitions"]] == [
         "StartEngine",
@@ -76,5 +68,5 @@ def test_daily_pending_then_history(home: Path) -> None:
         "StopEngine",
         "Succeed",
     ]
-    table = run(home, "job", "history", "--date", "2020-03-03").stdout
+    table = run("job", "history", "--date", "2020-03-03").stdout
     assert "2020-03-03" in table and "2020-03-01" not in table

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import threading
 import time
 
 import pytest
 from job_helpers import D1, D2, expected_totals, output_totals, sample_posts, write_tweets
 
+from cli_runner_helpers import Courtside
 from courtside.batch.errors import JobBusyError
 from courtside.batch.state import job_lock
 from courtside.config import Settings
@@ -18,13 +17,7 @@ from courtside.job.daily import run_day
 from courtside.job.output import read_output
 from courtside.runs import RunRecorder
 
-
-def _cli(settings: Settings, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", "from courtside.cli import main; main()",
-         "--home", str(settings.home), "job", "daily", *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+DAILY = ("job", "daily")
 
 
 def test_a_day_being_computed_is_refused_other_days_are_not(settings: Settings) -> None:
@@ -59,17 +52,19 @@ def test_a_run_can_wait_for_the_other_execution(settings: Settings) -> None:
 
 @pytest.mark.slow
 def test_the_command_refuses_in_one_line_and_concurrent_runs_stay_consistent(
+    courtside: Courtside,
     settings: Settings,
 ) -> None:
     posts = sample_posts()
     write_tweets(settings, posts)
     with job_lock(settings, f"daily-{D1.isoformat()}"):
-        proc = _cli(settings, "--date", D1.isoformat())
+        proc = courtside.start(*DAILY, "--date", D1.isoformat(), home=settings.home)
         _, err = proc.communicate(timeout=300)
     flat = " ".join(line.strip() for line in err.decode().splitlines())
     assert proc.returncode == 1 and "Traceback" not in flat
     assert f"another daily-{D1} run is in progress (pid {os.getpid()} since" in flat
-    procs = [_cli(settings, "--from", D1.isoformat(), "--to", D2.isoformat()) for _ in range(3)]
+    args = (*DAILY, "--from", D1.isoformat(), "--to", D2.isoformat())
+    procs = [courtside.start(*args, home=settings.home) for _ in range(3)]
     for proc in procs:
         _, err = proc.communicate(timeout=300)
         assert proc.returncode == 0 or b"run is in progress" in err, err.decode()[-2000:]

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 from notify_helpers import alert, committed, put
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.home import open_stream
 from courtside.notify.channels import ConsoleChannel
@@ -56,24 +55,9 @@ def test_each_alert_once_updates_marked_repeats_and_bad_ones_skipped(settings: S
     assert text.count("\n") == 1 and "2020-03-01T00:02:00.000Z" in text
 
 
-def test_cli_notify_console_once(home: Path, settings: Settings) -> None:
+def test_cli_notify_console_once(courtside: Courtside, home: Path, settings: Settings) -> None:
     put(settings, alert())
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            "notify",
-            "--channel",
-            "console",
-            "--once",
-        ],
-        capture_output=True,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
+    proc = courtside("notify", "--channel", "console", "--once", home=home, timeout_s=60)
     out = proc.stdout.decode()
     assert "[NBA Tampering Detect] NBA team Los Angeles Lakers sent 2 posts" in out
     assert "sent 1" in out

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import statistics
+import subprocess
 from datetime import date
 from pathlib import Path
 
 import pytest
 from profile_helpers import day_rows, write_table
 
+from cli_runner_helpers import Courtside
 from courtside.catalog.query import open_duckdb
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
@@ -160,29 +162,14 @@ def test_a_date_on_a_table_without_date_columns_is_a_clear_error(
     assert profile_table(places, catalog, "flat").rows == 2
 
 
-def test_cli_profile(tmp_path: Path, settings: Settings, places: Places) -> None:
+def test_cli_profile(
+    courtside: Courtside, tmp_path: Path, settings: Settings, places: Places
+) -> None:
     import json
-    import os
-    import subprocess
-    import sys
 
     def cli(*args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-        proc = subprocess.run(
-            [
-                sys.executable,
-                "-c",
-                "from courtside.cli import main; main()",
-                "--home",
-                str(settings.home),
-                *args,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "COLUMNS": "400"},
-        )
-        assert proc.returncode == code, proc.stdout + proc.stderr
-        return proc
+        wide = {"COLUMNS": "400"}
+        return courtside(*args, home=settings.home, code=code, text=True, env=wide)
 
     out = json.loads(cli("profile", "metrics", "--date", "2020-03-01", "--json").stdout)
     assert (out["rows"], out["columns"], out["scope"]) == (6, 8 + 3, "day")

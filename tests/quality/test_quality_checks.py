@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import json
-import os
-import subprocess
-import sys
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from quality_helpers import BROKEN, CLEAN, DUPLICATES, build_posts, checks
 
+from cli_runner_helpers import Courtside
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.places import Places
@@ -20,6 +19,8 @@ from courtside.quality.errors import QualityCheckError
 from courtside.quality.report import QualityReport
 from courtside.quality.runner import check_history, run_checks
 from courtside.runs import RunRecorder
+
+WIDE = {"COLUMNS": "400"}  # one error line stays one line
 
 
 @pytest.fixture
@@ -171,28 +172,11 @@ def test_values_with_quotes_are_literals_not_sql(ready: tuple[Places, Catalog]) 
     assert [(r.status, r.failing) for r in report.results] == [("failed", 10), ("passed", 0)]
 
 
-def cli(home: Path, *args: str, code: int = 0) -> subprocess.CompletedProcess[str]:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            *args,
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "COLUMNS": "400"},
-    )
-    assert proc.returncode == code, proc.stdout + proc.stderr
-    return proc
-
-
-def test_cli_check_validate_history(tmp_path: Path, settings: Settings) -> None:
+def test_cli_check_validate_history(
+    courtside: Courtside, tmp_path: Path, settings: Settings
+) -> None:
     build_posts(settings)
-    home = settings.home
+    cli = functools.partial(courtside, home=settings.home, text=True, env=WIDE)
     path = tmp_path / "checks.toml"
     lines = []
     for entry in checks().tables["posts"]:
@@ -201,37 +185,28 @@ def test_cli_check_validate_history(tmp_path: Path, settings: Settings) -> None:
             lines.append(f"{key} = {json.dumps(value)}")
     path.write_text("\n".join(lines) + "\n")
     assert (
-        "6 checks on 1 tables are valid"
-        in cli(home, "quality", "validate", "--checks", str(path)).stdout
+        "6 checks on 1 tables are valid" in cli("quality", "validate", "--checks", str(path)).stdout
     )
-    ok = cli(home, "quality", "check", "posts", "--date", "2020-03-01", "--checks", str(path))
+    ok = cli("quality", "check", "posts", "--date", "2020-03-01", "--checks", str(path))
     assert "6 passed, 0 failed, 0 warned" in ok.stdout
-    bad = cli(home, "quality", "check", "--date", "2020-03-03", "--checks", str(path), code=1)
+    bad = cli("quality", "check", "--date", "2020-03-03", "--checks", str(path), code=1)
     assert "failed twitter_nba_db.posts 2020-03-03 range:score: 1 of 4 rows" in bad.stdout
     assert "'score': -5" in bad.stdout
     as_json = json.loads(
         cli(
-            home,
-            "quality",
-            "check",
-            "--date",
-            "2020-03-03",
-            "--checks",
-            str(path),
-            "--json",
-            code=1,
+            "quality", "check", "--date", "2020-03-03", "--checks", str(path), "--json", code=1
         ).stdout
     )
     assert (as_json["ok"], as_json["failed"]) == (False, 4)
-    history = json.loads(cli(home, "quality", "history", "--json").stdout)
+    history = json.loads(cli("quality", "history", "--json").stdout)
     assert len(history) == 18
     path.write_text('[[quality.tables.posts]]\ncheck = "not_null"\ncolumn = "nope"\n')
-    err = cli(home, "quality", "check", "--checks", str(path), code=1).stderr.strip()
+    err = cli("quality", "check", "--checks", str(path), code=1).stderr.strip()
     assert err.startswith(
         "error: quality checks: posts: check not_null:nope: column 'nope' does not exist"
     )
     assert len(err.splitlines()) == 1
-    assert "no checks configured" in cli(home, "quality", "check", code=1).stderr
+    assert "no checks configured" in cli("quality", "check", code=1).stderr
 
 
 @pytest.mark.spark

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import io
-import subprocess
-import sys
 from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
 
+from cli_runner_helpers import Courtside
 from courtside.reference.players import (
     Player,
     PlayersTable,
@@ -58,42 +57,25 @@ def test_escape_round_trips_and_is_inert(value: str) -> None:
     assert not escaped.startswith(DANGEROUS)
 
 
-def _cli(home: Path, *args: str, cwd: Path, stdin: bytes | None = None) -> bytes:
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from courtside.cli import main; main()",
-            "--home",
-            str(home),
-            *args,
-        ],
-        capture_output=True,
-        cwd=cwd,
-        input=stdin,
-        timeout=60,
-    )
-    assert proc.returncode == 0, proc.stderr.decode()
-    return proc.stdout
-
-
-def test_cli_round_trip_through_standard_output_and_input(tmp_path: Path) -> None:
+def test_cli_round_trip_through_standard_output_and_input(
+    courtside: Courtside, tmp_path: Path
+) -> None:
     home = tmp_path / "home"
-    _cli(home, "init", cwd=tmp_path)
+    courtside("init", home=home, cwd=tmp_path)
     hostile = tmp_path / "hostile.csv"
     hostile.write_text(PlayersTable(HOSTILE).to_csv_text())
-    _cli(home, "players", "import", str(hostile), cwd=tmp_path)
-    out = _cli(home, "players", "export", "-", cwd=tmp_path)
+    courtside("players", "import", str(hostile), home=home, cwd=tmp_path)
+    out = courtside("players", "export", "-", home=home, cwd=tmp_path).stdout
     assert not (tmp_path / "-").exists(), "'-' means standard output, not a file"
     assert out.decode() == PlayersTable(HOSTILE).to_csv_text()
-    assert _cli(home, "players", "export", cwd=tmp_path) == out
-    _cli(home, "players", "import", "-", cwd=tmp_path, stdin=out)
+    assert courtside("players", "export", home=home, cwd=tmp_path).stdout == out
+    courtside("players", "import", "-", home=home, cwd=tmp_path, stdin=out)
     assert list(load_players(home)) == HOSTILE
 
 
-def test_init_writes_the_default_roster_into_the_home(tmp_path: Path) -> None:
+def test_init_writes_the_default_roster_into_the_home(courtside: Courtside, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _cli(home, "init", cwd=tmp_path)
+    courtside("init", home=home, cwd=tmp_path)
     path = home / "reference" / "players.csv"
     assert path.is_file()
     assert list(PlayersTable.from_csv(path)) == list(PlayersTable.default())

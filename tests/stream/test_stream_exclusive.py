@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import subprocess
-import sys
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,20 +17,13 @@ from pathlib import Path
 import orjson
 import pytest
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.generate import GeneratorConfig, generate
 from courtside.home import open_stream
 from courtside.reference.players import PlayersTable
 
 pytestmark = pytest.mark.slow
-
-
-def _cli(home: Path, *args: str) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home),
-         *args],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
 
 
 def _finish(procs: list[subprocess.Popen[bytes]]) -> list[tuple[int, str]]:
@@ -79,9 +71,11 @@ def _check_refusals(results: list[tuple[int, str]], group: str) -> None:
             assert "Traceback" not in err
 
 
-def test_two_deliveries_at_once_write_every_record_once(settings: Settings) -> None:
+def test_two_deliveries_at_once_write_every_record_once(
+    courtside: Courtside, settings: Settings
+) -> None:
     _fill(settings, 20_000)
-    results = _finish([_cli(settings.home, "deliver", "--once") for _ in range(2)])
+    results = _finish([courtside.start("deliver", "--once", home=settings.home) for _ in range(2)])
     assert any(code == 0 for code, _ in results), results
     _check_refusals(results, "deliver")
     lines = _original_lines(settings.lake)
@@ -97,9 +91,11 @@ def test_two_deliveries_at_once_write_every_record_once(settings: Settings) -> N
     assert max(raw_ids.values()) == 1
 
 
-def test_two_detectors_at_once_publish_every_alert_once(settings: Settings) -> None:
+def test_two_detectors_at_once_publish_every_alert_once(
+    courtside: Courtside, settings: Settings
+) -> None:
     _fill(settings, 6_000, tampering=5)
-    results = _finish([_cli(settings.home, "detect", "--once") for _ in range(2)])
+    results = _finish([courtside.start("detect", "--once", home=settings.home) for _ in range(2)])
     assert any(code == 0 for code, _ in results), results
     _check_refusals(results, "detect")
     with open_stream(settings) as backend:
@@ -111,17 +107,17 @@ def test_two_detectors_at_once_publish_every_alert_once(settings: Settings) -> N
 
 @pytest.mark.parametrize("stage", ["deliver", "detect"])
 def test_a_stage_refuses_in_one_line_while_its_group_is_held(
-    settings: Settings, stage: str
+    courtside: Courtside, settings: Settings, stage: str
 ) -> None:
     import os
 
     _fill(settings, 50)
     with _held(settings, "tweets", stage):
-        ((code, err),) = _finish([_cli(settings.home, stage, "--once")])
+        ((code, err),) = _finish([courtside.start(stage, "--once", home=settings.home)])
     assert code == 1
     lines = err.strip().splitlines()
     assert len(" ".join(lines)) < 400 and "Traceback" not in err
     flat = " ".join(line.strip() for line in lines)
     assert f"consumer group '{stage}' on stream 'tweets' is in use by pid {os.getpid()}" in flat
-    ((code, err),) = _finish([_cli(settings.home, stage, "--once")])
+    ((code, err),) = _finish([courtside.start(stage, "--once", home=settings.home)])
     assert code == 0, err

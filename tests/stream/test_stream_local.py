@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from clock_helpers import FakeClock
 from courtside.errors import StreamError
 from courtside.stream.config import StreamSettings
 from courtside.stream.local import LocalStream
@@ -96,15 +97,18 @@ def test_oversize_records_are_refused(tmp_path: Path) -> None:
         assert backend.read("tweets") == []
 
 
-def test_retention_by_size_and_age(backend: LocalStream) -> None:
+def test_retention_by_size_and_age(tmp_path: Path, fake_clock: FakeClock) -> None:
+    backend = LocalStream(tmp_path / "s.db", clock=fake_clock)
     backend.append_many("tweets", [b"x" * 100 for _ in range(10)])
     assert backend.trim("tweets", max_bytes=450) == 6
     assert len(backend.read("tweets")) == 4
     # Sequence numbers are never reused after a trim.
     assert backend.append("tweets", b"y") == 11
-    time.sleep(0.01)
+    assert backend.trim("tweets", max_age_s=0.001) == 0  # nothing is older yet
+    fake_clock.advance(0.01)
     assert backend.trim("tweets", max_age_s=0.001) == 5
     assert backend.read("tweets") == []
+    backend.close()
 
 
 def _produce(path: str, worker: int, count: int) -> None:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from cli_runner_helpers import courtside
 from courtside.config import Settings
 from courtside.home import open_stream
 
@@ -17,11 +16,7 @@ from courtside.home import open_stream
 def run(
     home: Path, *args: str, stdin: bytes = b"", env: dict[str, str] | None = None
 ) -> tuple[int, str, str]:
-    proc = subprocess.run(
-        [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home),
-         *args],
-        input=stdin, capture_output=True, timeout=120, env={**os.environ, **(env or {})},
-    )  # fmt: skip
+    proc = courtside(*args, home=home, stdin=stdin, env=env, ok=False, timeout_s=120)
     err = " ".join(line.strip() for line in proc.stderr.decode().splitlines())
     assert "Traceback" not in err
     return proc.returncode, proc.stdout.decode(), err

@@ -6,22 +6,20 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import orjson
 
+from cli_runner_helpers import COMMAND
 from courtside.config import load_settings
 from courtside.home import open_stream
 
 
 def _cli(home: Path, *args: str) -> list[str]:
     return [
-        sys.executable,
-        "-c",
-        "from courtside.cli import main; main()",
+        *COMMAND,
         "--home",
         str(home),
         *args,

@@ -6,12 +6,12 @@ import json
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from cli_runner_helpers import COMMAND
 from courtside.cli.up import _last_result, _nightly_row
 from courtside.supervisor import COMPONENTS, components_for
 from courtside.up_config import UpSettings
@@ -19,9 +19,7 @@ from courtside.up_config import UpSettings
 
 def _cli(home: Path, *args: str) -> list[str]:
     return [
-        sys.executable,
-        "-c",
-        "from courtside.cli import main; main()",
+        *COMMAND,
         "--home",
         str(home),
         *args,

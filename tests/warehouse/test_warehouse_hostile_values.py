@@ -10,6 +10,7 @@ import orjson
 import pytest
 from warehouse_helpers import rows, write_day
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.job.output import day_dir
 from courtside.runs import RunRecorder
@@ -108,17 +109,9 @@ def test_redshift_export_holds_exactly_the_rows_the_other_targets_load(
     assert sql.count("COPY playerstotaltweets") == 2
 
 
-def test_the_command_reports_reasons_in_one_line(settings: Settings) -> None:
-    import subprocess
-    import sys
-
+def test_the_command_reports_reasons_in_one_line(courtside: Courtside, settings: Settings) -> None:
     _write(settings, raw=True)
-    proc = subprocess.run(
-        [sys.executable, "-c", "from courtside.cli import main; main()", "--home",
-         str(settings.home), "load"],
-        capture_output=True, text=True, timeout=120,
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
+    proc = courtside("load", home=settings.home, text=True)
     flat = " ".join(proc.stderr.split())
     assert "row(s) rejected (bad-total: 2, missing-player: 1, player-control-char: 6" in flat
     assert "unreadable-line: 6); the other rows were loaded" in flat

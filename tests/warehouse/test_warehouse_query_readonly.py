@@ -4,13 +4,13 @@ escape the attack testing found (and its class) is refused and changes nothing."
 from __future__ import annotations
 
 import subprocess
-import sys
 from datetime import date
 from pathlib import Path
 
 import pytest
 from warehouse_helpers import rows, write_day
 
+from cli_runner_helpers import Courtside
 from courtside.config import Settings
 from courtside.warehouse.errors import QueryError
 from courtside.warehouse.loader import load, open_warehouse
@@ -130,7 +130,9 @@ def test_postgres_notes_a_role_that_can_touch_server_files(pg_url: str, home: Pa
         assert "read-only transaction does not stop pg_read_file()" in result.notes[0]
 
 
-def test_the_command_refuses_in_one_line_and_write_lifts_it(home: Path) -> None:
+def test_the_command_refuses_in_one_line_and_write_lifts_it(
+    courtside: Courtside, home: Path
+) -> None:
     from courtside.config import load_settings
 
     settings = load_settings(home=home)
@@ -138,11 +140,7 @@ def test_the_command_refuses_in_one_line_and_write_lifts_it(home: Path) -> None:
     load(settings)
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-c", "from courtside.cli import main; main()", "--home", str(home),
-             "warehouse", "query", *args],
-            capture_output=True, text=True, timeout=120,
-        )  # fmt: skip
+        return courtside("warehouse", "query", *args, home=home, ok=False, text=True)
 
     refused = cli("SELECT 1; DROP TABLE playerstotaltweets")
     assert refused.returncode == 1 and "Traceback" not in refused.stderr

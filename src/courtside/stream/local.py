@@ -55,10 +55,6 @@ _RETENTION_EVERY_S = 60.0
 _T = TypeVar("_T")
 
 
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
-
-
 def _table(stream: str) -> str:
     return f"s_{check_stream_name(stream)}"
 
@@ -74,11 +70,26 @@ def _check_limit(name: str, value: float | None) -> None:
 
 class LocalStream(LocalAdmin, StreamBackend):
     """SQLite-backed streams in one file. Safe across processes; one instance per thread
-    is simplest, but calls are serialised by a lock so sharing one is also safe."""
+    is simplest, but calls are serialised by a lock so sharing one is also safe.
 
-    def __init__(self, path: Path | str, settings: StreamSettings | None = None) -> None:
+    Args:
+        path: The stream file.
+        settings: Stream options (record size limit, retention, SQLite durability).
+        clock: Wall clock in seconds that stamps appends, commits and heartbeats, and
+            that age-based retention measures against (injectable so tests can order
+            appends without sleeping).
+    """
+
+    def __init__(
+        self,
+        path: Path | str,
+        settings: StreamSettings | None = None,
+        *,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.path = Path(path)
         self.settings = settings or StreamSettings()
+        self._clock = clock
         self.max_record_bytes = int(self.settings.max_record_mib * 1024 * 1024)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
@@ -108,6 +119,11 @@ class LocalStream(LocalAdmin, StreamBackend):
             raise StreamError(f"cannot open stream file {self.path}: {exc}") from exc
 
     # -- plumbing --------------------------------------------------------------------------
+    def _now_ms(self) -> int:
+        if self._clock is time.time:
+            return time.time_ns() // 1_000_000  # exact: no float rounding at ms edges
+        return math.floor(self._clock() * 1000)
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
@@ -130,7 +146,8 @@ class LocalStream(LocalAdmin, StreamBackend):
     def _create(self, stream: str) -> bool:
         table = _table(stream)
         created = self._db.execute(
-            "INSERT OR IGNORE INTO streams(name, created_ms) VALUES (?, ?)", (stream, _now_ms())
+            "INSERT OR IGNORE INTO streams(name, created_ms) VALUES (?, ?)",
+            (stream, self._now_ms()),
         ).rowcount
         self._db.execute(
             f"CREATE TABLE IF NOT EXISTS {table} (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
@@ -201,7 +218,7 @@ class LocalStream(LocalAdmin, StreamBackend):
 
     def _insert(self, stream: str, batch: list[bytes]) -> int:
         table = self._ensure(stream, create=True)
-        ts = _now_ms()
+        ts = self._now_ms()
         with self._write() as db:
             first = db.execute(
                 f"INSERT INTO {table}(ts_ms, size, data) VALUES (?, ?, ?)",
@@ -259,13 +276,12 @@ class LocalStream(LocalAdmin, StreamBackend):
         with self._write() as db:
             self._upsert_offset(db, stream, group, seq)
 
-    @staticmethod
-    def _upsert_offset(db: sqlite3.Connection, stream: str, group: str, seq: int) -> None:
+    def _upsert_offset(self, db: sqlite3.Connection, stream: str, group: str, seq: int) -> None:
         db.execute(
             "INSERT INTO offsets(stream, grp, seq, updated_ms) VALUES (?, ?, ?, ?) "
             "ON CONFLICT(stream, grp) DO UPDATE SET "
             "seq = max(seq, excluded.seq), updated_ms = excluded.updated_ms",
-            (stream, group, seq, _now_ms()),
+            (stream, group, seq, self._now_ms()),
         )
 
     # -- consumers -------------------------------------------------------------------------
@@ -293,7 +309,7 @@ class LocalStream(LocalAdmin, StreamBackend):
             db.execute(
                 "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (stream, group, read_seq, os.getpid(), _now_ms()),
+                (stream, group, read_seq, os.getpid(), self._now_ms()),
             )
 
     def _commit(self, stream: str, group: str, seq: int, read_seq: int) -> None:
@@ -303,7 +319,7 @@ class LocalStream(LocalAdmin, StreamBackend):
             db.execute(
                 "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (stream, group, read_seq, os.getpid(), _now_ms()),
+                (stream, group, read_seq, os.getpid(), self._now_ms()),
             )
 
     def _forget(self, stream: str, group: str) -> None:
@@ -359,7 +375,7 @@ class LocalStream(LocalAdmin, StreamBackend):
                 # Append times grow with sequence numbers, so the records to delete are a
                 # head of the stream: find its end by walking from the oldest record (cheap
                 # when little or nothing is due) instead of scanning the whole table.
-                cutoff = _now_ms() - int(max_age_s * 1000)
+                cutoff = self._now_ms() - int(max_age_s * 1000)
                 row = db.execute(
                     f"SELECT seq FROM {table} WHERE ts_ms >= ? ORDER BY seq LIMIT 1", (cutoff,)
                 ).fetchone()

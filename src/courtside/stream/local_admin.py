@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from abc import abstractmethod
 from collections.abc import Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -19,10 +18,6 @@ from courtside.stream.errors import ConsumerBusyError, UnknownStreamError
 from courtside.stream.lease import FileLease, probe
 
 __all__ = ["LocalAdmin"]
-
-
-def _now_ms() -> int:
-    return time.time_ns() // 1_000_000
 
 
 class LocalAdmin:
@@ -43,6 +38,9 @@ class LocalAdmin:
 
     @abstractmethod
     def _names(self) -> list[str]: ...
+
+    @abstractmethod
+    def _now_ms(self) -> int: ...
 
     @abstractmethod
     def _lease(self, stream: str, group: str) -> FileLease: ...
@@ -127,7 +125,7 @@ class LocalAdmin:
                     "INSERT INTO offsets(stream, grp, seq, updated_ms) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(stream, grp) DO UPDATE SET seq = excluded.seq, "
                     "updated_ms = excluded.updated_ms",
-                    (stream, group, seq, _now_ms()),
+                    (stream, group, seq, self._now_ms()),
                 )
                 db.execute("DELETE FROM readers WHERE stream = ? AND grp = ?", (stream, group))
 
