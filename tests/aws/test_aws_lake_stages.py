@@ -57,7 +57,11 @@ def _post(i: int, day: int = 1, **more: object) -> bytes:
                 "author_id": "42",
                 **more,
             },
-            "includes": {"users": [{"id": "42", "location": "Boston, MA"}]},
+            "includes": {
+                "users": [
+                    {"id": "42", "name": "Fan", "username": "fan42", "location": "Boston, MA"}
+                ]
+            },
         }
     )
 

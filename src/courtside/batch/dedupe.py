@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult, make_engine
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import (
@@ -169,7 +170,6 @@ def _enrich_summary(files: list[Path], fmt: str) -> dict[str, dict[str, int]]:
     summary: dict[str, dict[str, int]] = {"labels": {}, "unscored": {}, "lang_sources": {}}
     if not files:
         return summary
-    import duckdb
 
     names = [str(p) for p in files]
     if fmt == "parquet":
@@ -179,7 +179,7 @@ def _enrich_summary(files: list[Path], fmt: str) -> dict[str, dict[str, int]]:
             "read_json(?, format = 'newline_delimited', columns = {'sentiment_label':"
             " 'VARCHAR', 'sentiment_reason': 'VARCHAR', 'lang_source': 'VARCHAR'})"
         )
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         rows = con.execute(
             "SELECT sentiment_label, sentiment_reason, lang_source, count(*)"

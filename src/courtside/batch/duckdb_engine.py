@@ -17,6 +17,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.dedupe_sql import POST_COLUMNS, dedupe_query, duckdb_type
 from courtside.batch.engine import DedupePlan, EngineResult, Splitter
 from courtside.batch.errors import BatchError
@@ -121,10 +122,9 @@ class DuckDBEngine:
         self.temp_dir = temp_dir
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
-        import duckdb
 
         self.temp_dir.mkdir(parents=True, exist_ok=True)
-        conn = duckdb.connect(":memory:")
+        conn = duckdb_connect(":memory:")
         conn.execute(f"SET memory_limit = '{int(self.memory_limit_mib)}MB'")
         conn.execute(f"SET temp_directory = {sql_literal(str(self.temp_dir))}")
         conn.execute("SET preserve_insertion_order = false")

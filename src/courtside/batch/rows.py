@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.dedupe_sql import POST_COLUMNS, _split_top
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import RawFile
@@ -267,9 +268,7 @@ class RowSplitter:
         if raw is None:
             raise BatchError(f"engine asked to split an unknown file {path}")
         if self._conn is None:
-            import duckdb
-
-            self._conn = duckdb.connect(":memory:")
+            self._conn = duckdb_connect(":memory:")
         try:
             split = split_rows(raw.path, self.folder / raw.partition / raw.name, self._conn)
         except FileNotFoundError:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.catalog.store import Catalog, Table
 from courtside.catalog.types import to_duckdb, to_spark
 from courtside.config import Settings
@@ -96,10 +97,9 @@ def open_duckdb(
         database: DuckDB database file (default in memory).
         config: Extra DuckDB settings, e.g. ``{"memory_limit": "1GB"}``.
     """
-    import duckdb
 
     catalog = catalog or Catalog.open(settings)
-    conn = duckdb.connect(str(database), config=config or {})
+    conn = duckdb_connect(str(database), config=config or {})
     for db in catalog.databases():
         conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.name}"')
     for table in catalog.tables():

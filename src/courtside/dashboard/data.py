@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.config import Settings
 from courtside.dashboard.alerts import (
     HINT_NO_STREAMS,
@@ -223,7 +224,7 @@ def error_output(settings: Settings, latest: int = 20) -> ErrorSummary:
         "read_json(?, format = 'newline_delimited', ignore_errors = true, columns = "
         "{'errorCode': 'VARCHAR', 'errorMessage': 'VARCHAR', 'arrivalTimestamp': 'BIGINT'})"
     )
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         lake.register_duckdb(con)
         con.execute(f"CREATE TEMP TABLE e AS SELECT * FROM {source}", [files])

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.config import Settings
 from courtside.dashboard.errors import NoDataError, SourceError
 from courtside.dashboard.regions import Place, country_of_code, locate
@@ -166,7 +167,7 @@ def posts_by_region(
             zone, source, files = "tweets", _JSON_READ, jsons
         else:
             raise NoDataError("no delivered posts in this date range", hint=HINT_NO_POSTS)
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         lake.register_duckdb(con)
         source = source or _parquet_read(con, files)

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.config import Settings
 from courtside.dashboard.alerts import AlertRow, plain_text
 from courtside.dashboard.errors import NoDataError, SourceError
@@ -288,7 +289,7 @@ def _query(settings: Settings, start: date, end: date, sql: str, extra: list[Any
     lake, files, kind = _curated_files(settings, start, end)
     if not files:
         raise NoDataError("no curated posts in this date range", hint=HINT_NO_CURATED)
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         lake.register_duckdb(con)
         source = _source(con, files, kind)

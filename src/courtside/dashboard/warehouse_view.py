@@ -18,6 +18,7 @@ from typing import Any, Literal
 
 from pydantic import SecretStr
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.config import Settings
 from courtside.dashboard.errors import NoDataError, SourceError, SourceUnavailableError
 from courtside.runs import scrub
@@ -168,7 +169,7 @@ class WarehouseView:
                 f"no warehouse yet ({self.path} does not exist)", hint=HINT_NO_WAREHOUSE
             )
         try:
-            con = duckdb.connect(str(self.path), read_only=True)
+            con = duckdb_connect(str(self.path), read_only=True)
         except duckdb.IOException as exc:
             raise SourceUnavailableError(
                 f"the warehouse {self.path} is busy ({self._safe(str(exc))})",

@@ -26,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.engine import ENGINES
 from courtside.catalog.query import duckdb_source
 from courtside.catalog.store import Catalog, Table
@@ -119,7 +120,7 @@ class DuckDBDailyEngine:
         if self.threads:
             config["threads"] = self.threads
         try:
-            self._con = duckdb.connect(":memory:", config=config)
+            self._con = duckdb_connect(":memory:", config=config)
         except duckdb.Error as exc:
             raise EngineStartError(f"DuckDB did not start: {exc}") from None
         return True

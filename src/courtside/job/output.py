@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.lake.layout import date_partition, fsync_dir, visible_files, within
 
 __all__ = [
@@ -103,7 +104,6 @@ def replace_day(lake: Path, day: date, staged: Path, zone: str = OUTPUT_ZONE) ->
 def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
     """The output rows of ``days`` (default: every day) as ``year, month, day, player,
     total`` (int32, int32, int32, string, int64), sorted by day, then player."""
-    import duckdb
 
     wanted = output_days(lake) if days is None else list(days)
     files = [str(f) for d in wanted for f in day_files(lake, d)]
@@ -118,7 +118,7 @@ def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
     )
     if not files:
         return schema.empty_table()
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         table = con.sql(
             "SELECT CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month,"
@@ -155,13 +155,12 @@ SENTIMENT_SCHEMA = pa.schema(
 def read_sentiment_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
     """The ``players_daily_sentiment/`` rows of ``days`` (default: every day) with
     :data:`SENTIMENT_SCHEMA`, sorted by day, then player."""
-    import duckdb
 
     wanted = output_days(lake, SENTIMENT_ZONE) if days is None else list(days)
     files = [str(f) for d in wanted for f in day_files(lake, d, SENTIMENT_ZONE)]
     if not files:
         return SENTIMENT_SCHEMA.empty_table()
-    con = duckdb.connect()
+    con = duckdb_connect()
     try:
         table = con.sql(
             "SELECT CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month,"

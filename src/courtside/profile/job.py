@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.catalog.config import DEFAULT_DATABASE
 from courtside.catalog.errors import NoSuchTableError
 from courtside.catalog.query import duckdb_source
@@ -69,7 +70,7 @@ def profile_table(
     import duckdb
 
     table = find_table(catalog, name)
-    con = duckdb.connect(":memory:")
+    con = duckdb_connect(":memory:")
     try:
         places.lake.register_duckdb(con)
         con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {duckdb_source(table)}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside.catalog.query import duckdb_source, register_spark
 from courtside.catalog.store import Catalog, Table
 from courtside.places import Places
@@ -41,9 +42,8 @@ class DuckDBEngine:
     dialect: Dialect = "duckdb"
 
     def __init__(self, places: Places) -> None:
-        import duckdb
 
-        self.con = duckdb.connect(":memory:")
+        self.con = duckdb_connect(":memory:")
         places.lake.register_duckdb(self.con)
         self._views: set[str] = set()
 

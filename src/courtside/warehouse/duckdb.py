@@ -17,6 +17,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
+from courtside._duckdb import connect as duckdb_connect
 from courtside._duckdb_sandbox import ReadOnlyStatementError, check_read_only, lock_down
 from courtside.warehouse.base import (
     PLAYER_MAX_CHARS,
@@ -92,7 +93,7 @@ class DuckDBWarehouse(Warehouse):
         if not read_only:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            return duckdb.connect(str(self.path), read_only=read_only)
+            return duckdb_connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise WarehouseUnavailableError(
                 f"cannot open the DuckDB warehouse {self.path}: {exc} (another process may "
