@@ -45,7 +45,7 @@ def test_spark_and_duckdb_produce_the_same_rows(tmp_path: Path, spark: Any) -> N
     good = orjson.dumps(rows[1]) + b"\n"
     hostile = [
         [good, good[:30] + b"\n"],  # truncated line
-        [good.replace(b"NBA", b"NB\xff", 1)],  # not UTF-8
+        [good.replace(b'"text":"', b'"text":"\xff', 1)],  # not UTF-8
         [b'{"id": "x1", "entities": {"mentions": [{"start": "three"}]}}\n'],  # wrong type
     ]
     results = {}
