@@ -127,8 +127,11 @@ def test_nightly_end_to_end_matches_an_independent_count(nightly_settings: Setti
     assert sorted(third.quality.profiles) == sorted(
         f"twitter_nba_db.tweets@{d.isoformat()}" for d in new_days
     )
+    # Both daily outputs (the original's totals and the sentiment table) are profiled.
     assert sorted(third.daily_quality.profiles) == sorted(
-        f"twitter_nba_db.players_total_tweets@{d.isoformat()}" for d in new_days
+        f"twitter_nba_db.{table}@{d.isoformat()}"
+        for d in new_days
+        for table in ("players_total_tweets", "players_daily_sentiment")
     )
 
 

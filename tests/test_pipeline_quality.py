@@ -92,7 +92,7 @@ def test_checks_pass_and_each_new_day_is_profiled_and_registered(home: Path) -> 
     quality_runs = recorder.list(parent_id=steps["quality"].id, kind="quality")
     assert len(quality_runs) == 2 and all(r.status == "succeeded" for r in quality_runs)
     assert steps["quality"].counts["checks_passed"] == 6
-    assert steps["daily_quality"].counts["profiles"] == 2
+    assert steps["daily_quality"].counts["profiles"] == 2 * 2  # both daily outputs, 2 days
 
     again = run_nightly(settings)  # nothing new: nothing profiled or checked
     assert again.quality.profiles == [] and again.quality.report.results == []
