@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from fastjsonschema.draft04 import DOLLAR_FINDER
@@ -79,11 +80,20 @@ class _Emitter:
             known = " or ".join(_TYPE_TESTS[t].format(v=v) for t in sorted(_TYPE_TESTS))
             self.line(indent, f"if not ({known}):")
             self.line(indent + 1, "return False")
-        self._string(node, v, indent)
-        self._array(node, v, indent)
-        self._object(node, v, indent)
+        # With one type the test above already guarantees it: no second type guard.
+        only = next(iter(node.types)) if node.types is not None and len(node.types) == 1 else None
+        self._string(node, v, indent, guarded=only == "string")
+        self._array(node, v, indent, guarded=only == "array")
+        self._object(node, v, indent, guarded=only == "object")
 
-    def _string(self, node: Node, v: str, indent: int) -> None:
+    def _guard(self, guarded: bool, indent: int, test: str) -> int:
+        """Emit ``if test:`` unless the type is already certain; the body's indent."""
+        if guarded:
+            return indent
+        self.line(indent, f"if {test}:")
+        return indent + 1
+
+    def _string(self, node: Node, v: str, indent: int, *, guarded: bool = False) -> None:
         checks = []
         if node.format is not None:
             checks.append("True")
@@ -95,10 +105,12 @@ class _Emitter:
         if "maxLength" in node.bounds:
             checks.append(f"len({v}) > {int(node.bounds['maxLength'])}")
         if checks:
-            self.line(indent, f"if type({v}) is str and ({' or '.join(checks)}):")
+            test = " or ".join(checks)
+            test = test if guarded else f"type({v}) is str and ({test})"
+            self.line(indent, f"if {test}:")
             self.line(indent + 1, "return False")
 
-    def _array(self, node: Node, v: str, indent: int) -> None:
+    def _array(self, node: Node, v: str, indent: int, *, guarded: bool = False) -> None:
         sizes = []
         if "minItems" in node.bounds:
             sizes.append(f"len({v}) < {int(node.bounds['minItems'])}")
@@ -107,27 +119,38 @@ class _Emitter:
         items = node.items if node.items is not None and not _anything(node.items) else None
         if not sizes and items is None:
             return
-        self.line(indent, f"if type({v}) is list:")
+        body = self._guard(guarded, indent, f"type({v}) is list")
         if sizes:
-            self.line(indent + 1, f"if {' or '.join(sizes)}:")
-            self.line(indent + 2, "return False")
+            self.line(body, f"if {' or '.join(sizes)}:")
+            self.line(body + 1, "return False")
         if items is not None:
             item = self.var("i")
-            self.line(indent + 1, f"for {item} in {v}:")
-            self.node(items, item, indent + 2)
+            self.line(body, f"for {item} in {v}:")
+            self.node(items, item, body + 1)
 
-    def _object(self, node: Node, v: str, indent: int) -> None:
+    def _object(self, node: Node, v: str, indent: int, *, guarded: bool = False) -> None:
         extra = node.additional
         props = {k: p for k, p in node.properties.items() if not _anything(p)}
         if not (node.required or props or extra is not True):
             return
-        self.line(indent, f"if type({v}) is dict:")
-        inner = indent + 1
+        inner = self._guard(guarded, indent, f"type({v}) is dict")
         for name in sorted(node.required):
             self.line(inner, f"if {name!r} not in {v}:")
             self.line(inner + 1, "return False")
         for name, sub in props.items():
             value = self.var("p")
+            if sub.types is not None and "null" in sub.types:
+                # Missing or null: both accepted, so one lookup without a sentinel, and
+                # the rest judges only non-null values.
+                self.line(inner, f"{value} = {v}.get({name!r})")
+                rest = sub.types - {"null"}
+                if not rest:
+                    self.line(inner, f"if {value} is not None:")
+                    self.line(inner + 1, "return False")
+                    continue
+                self.line(inner, f"if {value} is not None:")
+                self.node(replace(sub, types=frozenset(rest)), value, inner + 1)
+                continue
             self.line(inner, f"{value} = {v}.get({name!r}, _MISSING)")
             self.line(inner, f"if {value} is not _MISSING:")
             self.node(sub, value, inner + 1)
