@@ -38,7 +38,9 @@ def _zone_counts(settings: Settings) -> dict[str, dict[str, int]]:
 
     lake = settings.places.lake
     out: dict[str, dict[str, int]] = {}
-    for zone in ZONES:
+    # The standard zones first, then every other table the run wrote (the sentiment
+    # table, profiles, the detector's errors...).
+    for zone in list(ZONES) + [z for z in lake.list_folders() if z not in ZONES]:
         objects = lake.list_objects(zone)
         records = 0
         for obj in objects:
