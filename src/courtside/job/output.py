@@ -101,30 +101,19 @@ def replace_day(lake: Path, day: date, staged: Path, zone: str = OUTPUT_ZONE) ->
             shutil.rmtree(old, ignore_errors=True)
 
 
-def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
-    """The output rows of ``days`` (default: every day) as ``year, month, day, player,
-    total`` (int32, int32, int32, string, int64), sorted by day, then player."""
-
-    wanted = output_days(lake) if days is None else list(days)
-    files = [str(f) for d in wanted for f in day_files(lake, d)]
-    schema = pa.schema(
-        [
-            ("year", pa.int32()),
-            ("month", pa.int32()),
-            ("day", pa.int32()),
-            ("player", pa.string()),
-            ("total", pa.int64()),
-        ]
-    )
+def _read_days(files: list[str], columns: dict[str, str], schema: pa.Schema) -> pa.Table:
+    """Rows of JSON-lines day files: ``year, month, day`` from the partition path, then
+    ``columns`` (name -> DuckDB type), cast to ``schema``, sorted by day, then player."""
     if not files:
         return schema.empty_table()
+    spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
     con = duckdb_connect()
     try:
         table = con.sql(
             "SELECT CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month,"
-            " CAST(day AS INTEGER) AS day, player, CAST(total AS BIGINT) AS total"
-            " FROM read_json(?, format = 'newline_delimited',"
-            " columns = {'player': 'VARCHAR', 'total': 'BIGINT'}, hive_partitioning = true,"
+            f" CAST(day AS INTEGER) AS day, {', '.join(columns)}"
+            f" FROM read_json(?, format = 'newline_delimited', columns = {{{spec}}},"
+            " hive_partitioning = true,"
             " hive_types = {'year': 'VARCHAR', 'month': 'VARCHAR', 'day': 'VARCHAR'})"
             " ORDER BY year, month, day, player",
             params=[files],
@@ -134,6 +123,26 @@ def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
     if table is None:
         return schema.empty_table()
     return table.cast(schema)
+
+
+#: ``players_total_tweets`` rows as :func:`read_output` returns them.
+OUTPUT_SCHEMA = pa.schema(
+    [
+        ("year", pa.int32()),
+        ("month", pa.int32()),
+        ("day", pa.int32()),
+        ("player", pa.string()),
+        ("total", pa.int64()),
+    ]
+)
+
+
+def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
+    """The output rows of ``days`` (default: every day) as ``year, month, day, player,
+    total`` (int32, int32, int32, string, int64), sorted by day, then player."""
+    wanted = output_days(lake) if days is None else list(days)
+    files = [str(f) for d in wanted for f in day_files(lake, d)]
+    return _read_days(files, {"player": "VARCHAR", "total": "BIGINT"}, OUTPUT_SCHEMA)
 
 
 #: ``players_daily_sentiment`` rows as :func:`read_sentiment_output` returns them.
@@ -155,26 +164,8 @@ SENTIMENT_SCHEMA = pa.schema(
 def read_sentiment_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
     """The ``players_daily_sentiment/`` rows of ``days`` (default: every day) with
     :data:`SENTIMENT_SCHEMA`, sorted by day, then player."""
-
     wanted = output_days(lake, SENTIMENT_ZONE) if days is None else list(days)
     files = [str(f) for d in wanted for f in day_files(lake, d, SENTIMENT_ZONE)]
-    if not files:
-        return SENTIMENT_SCHEMA.empty_table()
-    con = duckdb_connect()
-    try:
-        table = con.sql(
-            "SELECT CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month,"
-            " CAST(day AS INTEGER) AS day, player, posts, positive, negative, neutral,"
-            " avg_score FROM read_json(?, format = 'newline_delimited',"
-            " columns = {'player': 'VARCHAR', 'posts': 'BIGINT', 'positive': 'BIGINT',"
-            " 'negative': 'BIGINT', 'neutral': 'BIGINT', 'avg_score': 'DOUBLE'},"
-            " hive_partitioning = true,"
-            " hive_types = {'year': 'VARCHAR', 'month': 'VARCHAR', 'day': 'VARCHAR'})"
-            " ORDER BY year, month, day, player",
-            params=[files],
-        ).to_arrow_table()
-    finally:
-        con.close()
-    if table is None:
-        return SENTIMENT_SCHEMA.empty_table()
-    return table.cast(SENTIMENT_SCHEMA)
+    columns = {"player": "VARCHAR", "posts": "BIGINT", "positive": "BIGINT"}
+    columns |= {"negative": "BIGINT", "neutral": "BIGINT", "avg_score": "DOUBLE"}
+    return _read_days(files, columns, SENTIMENT_SCHEMA)
