@@ -72,6 +72,12 @@ class _Emitter:
         if node.enum is not None or (_NUMERIC_BOUNDS & node.bounds.keys()):
             self.line(indent, "return False")  # unsure: the full validator decides
             return
+        if node.types is not None and len(node.types) == 2 and "null" in node.types:
+            # Nullable: ``None`` passes, anything else is judged as the one other type (two
+            # tests for a present value instead of three).
+            self.line(indent, f"if {v} is not None:")
+            self.node(replace(node, types=node.types - {"null"}), v, indent + 1)
+            return
         if node.types is not None:
             tests = " or ".join(_TYPE_TESTS[t].format(v=v) for t in sorted(node.types))
             self.line(indent, f"if not ({tests}):")
@@ -134,11 +140,17 @@ class _Emitter:
         if not (node.required or props or extra is not True):
             return
         inner = self._guard(guarded, indent, f"type({v}) is dict")
-        for name in sorted(node.required):
-            self.line(inner, f"if {name!r} not in {v}:")
+        if node.required:
+            # One set comparison for all required keys; then they are read without a default.
+            required = self.const(frozenset(node.required))
+            self.line(inner, f"if not {v}.keys() >= {required}:")
             self.line(inner + 1, "return False")
         for name, sub in props.items():
             value = self.var("p")
+            if name in node.required:
+                self.line(inner, f"{value} = {v}[{name!r}]")
+                self.node(sub, value, inner)
+                continue
             if sub.types is not None and "null" in sub.types:
                 # Missing or null: both accepted, so one lookup without a sentinel, and
                 # the rest judges only non-null values.
