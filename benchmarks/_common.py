@@ -27,6 +27,11 @@ def machine() -> str:
     )
 
 
+#: CPU seconds (user + system) of the last :func:`run_cli` child: unlike its wall time,
+#: not stretched when other work on a shared machine takes the core it is pinned to.
+last_cpu_s = 0.0
+
+
 def run_cli(home: Path, *args: str, one_core: bool = True) -> tuple[float, float, str]:
     """Run ``courtside --home HOME ARGS`` in a child; return (seconds, peak RSS MiB, stdout).
 
@@ -44,9 +49,13 @@ def run_cli(home: Path, *args: str, one_core: bool = True) -> tuple[float, float
     ]
     if one_core and sys.platform.startswith("linux"):
         cmd = ["taskset", "-c", "0", *cmd]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, check=False)
     elapsed = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    global last_cpu_s
+    last_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr.decode()}")
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
