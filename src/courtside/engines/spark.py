@@ -183,6 +183,12 @@ def spark_session(
 
     url, options = session_conf(settings, **spec)
     options.update(conf or {})
+    python = options.get("spark.pyspark.python")
+    if python and url is not None and url.startswith("local"):
+        # pyspark 4.3 starts local Python workers with $PYSPARK_PYTHON whatever the conf
+        # says (the base interpreter of a venv otherwise: no courtside, no orjson), so the
+        # variable must name this interpreter before the JVM starts.
+        os.environ["PYSPARK_PYTHON"] = python
     builder = SparkSession.builder if url is None else SparkSession.builder.master(url)
     for key, value in options.items():
         builder = builder.config(key, value)
