@@ -20,8 +20,7 @@ import types
 from pathlib import Path
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 from courtside._model import LakeLocation, LocalPath, check_location
 from courtside.aws.config import AwsSettings
@@ -49,7 +48,7 @@ Source = Literal["default", "file", "env", "flag"]
 __all__ = ["DEFAULT_HOME", "LoadedSettings", "Settings", "load_settings", "load_with_sources"]
 
 
-class Settings(BaseSettings):
+class Settings(BaseModel):
     """All of courtside's configuration. Paths are resolved against ``home``.
 
     Attributes:
@@ -59,12 +58,10 @@ class Settings(BaseSettings):
             ``s3://bucket/prefix`` (reached with ``[aws]``).
     """
 
-    model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX,
-        env_nested_delimiter=ENV_DELIMITER,
-        frozen=True,
-        extra="forbid",
-    )
+    # A plain model: load_with_sources reads the environment (COURTSIDE_*, ``__`` between
+    # section and key) and the TOML file itself, to know where each value came from.
+    # (pydantic-settings only added start-up time: importing it pulls in asyncio.)
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
     home: LocalPath = DEFAULT_HOME
     lake_root: LakeLocation | None = Field(
@@ -84,18 +81,6 @@ class Settings(BaseSettings):
     catalog: CatalogSettings = CatalogSettings()
     quality: QualitySettings = QualitySettings()
     aws: AwsSettings = AwsSettings()
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # Environment and TOML are merged by load_settings (env wins over the file).
-        return (init_settings,)
 
     # -- derived paths -------------------------------------------------------------------
     @property
