@@ -78,7 +78,8 @@ def open_stream(settings: Settings) -> StreamBackend:
 
 def require_local_stream(settings: Settings, who: str) -> None:
     """Refuse a sharded stream backend for a stage whose checkpoints hold global stream
-    positions (seek, read-after), which Kinesis does not have.
+    positions (seek, read-after), which Kinesis does not have (the Flink detector's
+    source; the embedded detector keeps :meth:`Consumer.snapshot` positions instead).
 
     Raises:
         ConfigError: naming the stage and the backend.

@@ -8,12 +8,13 @@ import typer
 from rich.table import Table
 
 from courtside.cli._common import console, print_json, settings
-from courtside.reference.control import ControlChangeResult, ControlTable, check_team
-from courtside.reference.players import load_players
+from courtside.reference.control import ControlChangeResult, check_team
+from courtside.reference.sources import open_control_table, players_of
 
 control_app = typer.Typer(
-    help="The control table: allow (do not check) or deny a team; every change is also "
-    "appended to the control stream as a DynamoDB-stream-shaped event.",
+    help="The control table: allow (do not check) or deny a team. Every change reaches the "
+    "detector: on the control stream as a DynamoDB-stream-shaped event, or, with "
+    "[aws] control_table, through the DynamoDB table's own stream.",
     no_args_is_help=True,
 )
 
@@ -26,6 +27,8 @@ _Any = Annotated[
 def _show(result: ControlChangeResult) -> None:
     if result.event_name is None:
         console.print(f"{result.team}: unchanged", highlight=False)
+    elif result.stream_seq is None:  # DynamoDB: the change is on the table's stream
+        console.print(f"{result.team}: {result.event_name}", highlight=False)
     else:
         console.print(
             f"{result.team}: {result.event_name} (control seq {result.stream_seq})",
@@ -35,14 +38,14 @@ def _show(result: ControlChangeResult) -> None:
 
 def _team(ctx: typer.Context, team: str, any_team: bool) -> str:
     cfg = settings(ctx)
-    return check_team(team, None if any_team else load_players(cfg.home))
+    return check_team(team, None if any_team else players_of(cfg))
 
 
 @control_app.command("allow")
 def allow(ctx: typer.Context, team: _Team, any_team: _Any = False) -> None:
     """Allow TEAM: its posts are not checked for tampering."""
     name = _team(ctx, team, any_team)
-    with ControlTable(settings(ctx)) as table:
+    with open_control_table(settings(ctx)) as table:
         _show(table.allow(name))
 
 
@@ -50,14 +53,14 @@ def allow(ctx: typer.Context, team: _Team, any_team: _Any = False) -> None:
 def deny(ctx: typer.Context, team: _Team, any_team: _Any = False) -> None:
     """Deny TEAM: its posts are checked."""
     name = _team(ctx, team, any_team)
-    with ControlTable(settings(ctx)) as table:
+    with open_control_table(settings(ctx)) as table:
         _show(table.deny(name))
 
 
 @control_app.command("remove")
 def remove(ctx: typer.Context, team: _Team) -> None:
     """Remove TEAM's row: its posts are checked."""
-    with ControlTable(settings(ctx)) as table:
+    with open_control_table(settings(ctx)) as table:
         _show(table.remove(team))
 
 
@@ -67,7 +70,7 @@ def list_(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Show the control table."""
-    with ControlTable(settings(ctx)) as table:
+    with open_control_table(settings(ctx)) as table:
         rows = table.entries()
     if as_json:
         print_json([{"team": t, "allowed": a} for t, a in rows])

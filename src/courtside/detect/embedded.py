@@ -40,6 +40,8 @@ crash and replay the same record forever.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -67,17 +69,25 @@ from courtside.detect.sideoutputs import (
     error_doc,
 )
 from courtside.errors import RecordError
-from courtside.home import open_stream, require_local_stream
+from courtside.home import open_stream
 from courtside.records import describe_exception, iso_utc, loads
-from courtside.reference.players import PlayersTable, load_players
+from courtside.reference.players import PlayersTable
+from courtside.reference.sources import players_of
 from courtside.service import ServiceLoop
-from courtside.stream.base import Record
+from courtside.stream.base import Consumer, Record
 
 log = logging.getLogger(__name__)
 
 TWEETS, CONTROL, ALERTS = "tweets", "control", "alerts"
 _CONTROL_POLL = 1000
 _FOLLOW_POLL_S = 0.5
+
+
+def _position(body: dict[str, Any], stream: str) -> dict[str, Any]:
+    """An input's position in a checkpoint body (bodies written before positions were
+    snapshots hold only the local log's sequence number)."""
+    position = body.get(f"{stream}_pos")
+    return position if isinstance(position, dict) else {"seq": int(body[f"{stream}_seq"])}
 
 
 class EmbeddedDetector(ServiceLoop):
@@ -101,14 +111,13 @@ class EmbeddedDetector(ServiceLoop):
         super().__init__()
         self.settings = settings
         self.cfg = cfg = settings.detect
-        self.players = players if players is not None else load_players(settings.home)
+        self.players = players if players is not None else players_of(settings)
         self.lookup = PlayerLookup(self.players)
         self.clock = clock
-        require_local_stream(settings, "the embedded detector")
         settings.places.lake.check()  # a missing bucket fails before anything is read
         self.backend = open_stream(settings)
         self.tweets = self.backend.consumer(TWEETS, cfg.group)
-        self.control = self.backend.consumer(CONTROL, cfg.group)
+        self.control = self._control_consumer(settings)
         self.op = WindowOperator(
             cfg.window_ms, cfg.lateness_ms, cfg.out_of_orderness_ms, cfg.min_count
         )
@@ -131,6 +140,28 @@ class EmbeddedDetector(ServiceLoop):
         self._last_data = clock()
         self._recover()
 
+    def _control_consumer(self, settings: Settings) -> Consumer:
+        """The control changes: the ``control`` stream, or the DynamoDB control table's
+        stream (``[aws] control_table``), checkpointed in the Kinesis lease table."""
+        table = settings.aws.control_table
+        if not table:
+            return self.backend.consumer(CONTROL, self.cfg.group)
+        from courtside.reference.dynamo import control_stream_arn
+        from courtside.stream.dynamodb_streams import control_consumer
+        from courtside.stream.kinesis import KinesisStreams
+        from courtside.stream.kinesis_leases import LeaseTable
+
+        stream = settings.stream
+        if isinstance(self.backend, KinesisStreams):
+            leases, owner = self.backend.leases, self.backend.owner
+        else:
+            leases = LeaseTable(
+                stream.kinesis_lease_table, settings.aws, timeout_s=stream.kinesis_lease_timeout_s
+            )
+            owner = f"{socket.gethostname()}:{os.getpid()}"
+        arn = control_stream_arn(settings.aws, table)
+        return control_consumer(arn, settings.aws, leases, self.cfg.group, owner)
+
     # -- recovery --------------------------------------------------------------------------
     def _recover(self) -> None:
         body = self.store.load()
@@ -143,8 +174,12 @@ class EmbeddedDetector(ServiceLoop):
         self._control_seq = int(body["control_seq"])
         self.allowed = {team: True for team in body["allowed"]}
         self.op.restore(body["operator"])
-        self.tweets.seek(self._tweets_seq)
-        self.control.seek(self._control_seq)
+        # The inputs' positions as of the checkpoint, valid on any stream backend (global
+        # sequence numbers on the local log, shard positions on Kinesis).
+        self.tweets.restore(_position(body, "tweets"))
+        self.control.restore(_position(body, "control"))
+        self._tweets_seq = self.tweets.position
+        self._control_seq = self.control.position
         self.side.abort_stray(keep=body["pending"])
         self._complete(body, recovering=True)
         log.info(
@@ -179,8 +214,8 @@ class EmbeddedDetector(ServiceLoop):
             outbox = [a for a in outbox if a["emit_seq"] > sent]
         if outbox:
             self.backend.append_many(ALERTS, [orjson.dumps(a) for a in outbox])
-        self.tweets.commit(int(body["tweets_seq"]))
-        self.control.commit(int(body["control_seq"]))
+        self.tweets.commit_snapshot(_position(body, "tweets"))
+        self.control.commit_snapshot(_position(body, "control"))
 
     # -- checkpoints -----------------------------------------------------------------------
     def checkpoint(self) -> None:
@@ -195,6 +230,8 @@ class EmbeddedDetector(ServiceLoop):
             "ckpt_id": self._ckpt_id,
             "tweets_seq": self._tweets_seq,
             "control_seq": self._control_seq,
+            "tweets_pos": self.tweets.snapshot(self._tweets_seq),
+            "control_pos": self.control.snapshot(self._control_seq),
             "emit_seq": self._emit_seq,
             "allowed": sorted(self.allowed),
             "operator": self.op.snapshot(),

@@ -17,7 +17,12 @@ from courtside.aws import AwsSettings, aws_error, client, error_code
 from courtside.reference.control import ControlChangeResult, ControlError, check_team
 from courtside.reference.players import Player, PlayersError, PlayersTable
 
-__all__ = ["DynamoControlTable", "load_players_dynamo", "save_players_dynamo"]
+__all__ = [
+    "DynamoControlTable",
+    "control_stream_arn",
+    "load_players_dynamo",
+    "save_players_dynamo",
+]
 
 _BATCH = 25
 
@@ -82,6 +87,25 @@ def save_players_dynamo(aws: AwsSettings, table: str, players: PlayersTable) -> 
                 attempt += 1
         written += len(items[start : start + _BATCH])
     return written
+
+
+def control_stream_arn(aws: AwsSettings, table: str) -> str:
+    """The ARN of the control table's DynamoDB stream.
+
+    Raises:
+        ControlError: when the table does not exist or has no stream.
+    """
+    try:
+        described = client("dynamodb", aws).describe_table(TableName=table)["Table"]
+    except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+        raise _table_error(exc, table, "describing the control table") from None
+    arn = described.get("LatestStreamArn")
+    if not arn:
+        raise ControlError(
+            f"DynamoDB table {table!r} has no stream (deploy it with StreamSpecification "
+            "NEW_AND_OLD_IMAGES, as deploy/cloudformation/courtside.yaml does)"
+        )
+    return str(arn)
 
 
 class DynamoControlTable:

@@ -38,9 +38,9 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import NamedTuple, Self
+from typing import Any, NamedTuple, Self
 
 from courtside.errors import StreamError
 
@@ -157,6 +157,21 @@ class Consumer(ABC):
     @abstractmethod
     def seek(self, seq: int) -> None:
         """Move the in-memory read position so the next poll starts after ``seq``."""
+
+    def snapshot(self, seq: int | None = None) -> dict[str, Any]:
+        """A JSON-ready position meaning "every record up to ``seq`` (default: the read
+        position) is consumed", valid in another process: a stateful reader keeps it in its
+        own checkpoint, then :meth:`restore` resumes exactly there after a crash, and
+        :meth:`commit_snapshot` commits it. On the local log it is the global ``seq``."""
+        return {"seq": self._position if seq is None else seq}
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Resume right after a :meth:`snapshot` (before the first poll)."""
+        self.seek(int(snapshot["seq"]))
+
+    def commit_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        """Durably commit a :meth:`snapshot` (of this consumer or of an earlier process)."""
+        self.commit(int(snapshot["seq"]))
 
     def close(self) -> None:  # noqa: B027 - optional hook
         """Release resources held by this consumer."""

@@ -12,10 +12,12 @@ implements the :class:`~courtside.stream.base.Consumer` contract over a small
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections import deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from courtside.errors import StreamBusyError, StreamError
 from courtside.stream.base import Consumer, Record
@@ -71,6 +73,7 @@ class _Shard:
     parents: tuple[str, ...]
     iterator: str | None = None
     last_read: str | None = None  # sequence number of the last record handed out
+    consumed: str | None = None  # position up to the commit (or a restored snapshot)
     exhausted: bool = False  # a closed shard read to its end
     millis_behind: int | None = None
 
@@ -100,6 +103,8 @@ class ShardedConsumer(Consumer):
         self._turn = 0
         self._last_refresh = 0.0
         self._last_heartbeat = time.monotonic()
+        # Names this consumer's snapshots: local sequence numbers mean nothing elsewhere.
+        self._token = secrets.token_hex(8)
         self._refresh()
 
     # -- shards and leases -------------------------------------------------------------------
@@ -110,7 +115,7 @@ class ShardedConsumer(Consumer):
             if shard.shard_id in self._shards:
                 continue
             lease = self.leases.take(Lease(self.stream, self.group, shard.shard_id), self.owner)
-            self._shards[shard.shard_id] = _Shard(lease, shard.parents)
+            self._shards[shard.shard_id] = _Shard(lease, shard.parents, consumed=lease.checkpoint)
 
     def _readable(self, state: _Shard) -> bool:
         if state.exhausted or state.lease.checkpoint == SHARD_END:
@@ -191,7 +196,7 @@ class ShardedConsumer(Consumer):
         for shard_id, number in latest.items():
             state = self._shards[shard_id]
             self.leases.checkpoint(state.lease, self.owner, number, state.millis_behind)
-            state.lease.checkpoint = number
+            state.lease.checkpoint = state.consumed = number
         self._committed = min(target, self._position)
         self._last_heartbeat = time.monotonic()
         self._end_shards()
@@ -203,7 +208,46 @@ class ShardedConsumer(Consumer):
             if state.exhausted and shard_id not in open_shards:
                 if state.lease.checkpoint != SHARD_END:
                     self.leases.checkpoint(state.lease, self.owner, SHARD_END)
-                    state.lease.checkpoint = SHARD_END
+                    state.lease.checkpoint = state.consumed = SHARD_END
+
+    def snapshot(self, seq: int | None = None) -> dict[str, Any]:
+        """Per shard, the sequence number of the last record consumed up to ``seq``."""
+        target = self._position if seq is None else seq
+        shards = {sid: st.consumed for sid, st in self._shards.items() if st.consumed}
+        for local, shard_id, number in self._pending:
+            if local > target:
+                break
+            shards[shard_id] = number
+        return {"token": self._token, "seq": target, "shards": shards}
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        """Resume every shard right after its position in ``snapshot`` (shards it does
+        not name resume after their committed checkpoint)."""
+        if snapshot.get("token") == self._token:
+            self.seek(int(snapshot["seq"]))
+            return
+        if self._pending or self._position:
+            raise StreamError(f"restore a consumer of {self.stream!r} before its first poll")
+        for shard_id, number in dict(snapshot.get("shards") or {}).items():
+            state = self._shards.get(str(shard_id))
+            if state is None:  # past the retention period: nothing left to read
+                continue
+            state.consumed = state.last_read = str(number)
+            state.iterator = None
+            state.exhausted = number == SHARD_END
+
+    def commit_snapshot(self, snapshot: Mapping[str, Any]) -> None:
+        """Commit ``snapshot``: by its number when it is this consumer's own, else by
+        writing its shard positions to the lease table (a restored checkpoint)."""
+        if snapshot.get("token") == self._token:
+            self.commit(int(snapshot["seq"]))
+            return
+        for shard_id, number in dict(snapshot.get("shards") or {}).items():
+            state = self._shards.get(str(shard_id))
+            if state is None or state.lease.checkpoint == number:
+                continue
+            self.leases.checkpoint(state.lease, self.owner, str(number), state.millis_behind)
+            state.lease.checkpoint = str(number)
 
     def seek(self, seq: int) -> None:
         if seq != self._position:
