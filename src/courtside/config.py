@@ -121,7 +121,12 @@ class Settings(BaseModel):
     def places(self) -> Places:
         """Where things are, for the modules below the CLI (see docs/architecture.md)."""
         return Places(
-            self.home.resolve(), self.lake_url, self.state_dir, str(self.stream_path), self.aws
+            self.home.resolve(),
+            self.lake_url,
+            self.state_dir,
+            str(self.stream_path),
+            self.aws,
+            self.catalog.backend,
         )
 
 

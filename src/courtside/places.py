@@ -38,6 +38,7 @@ class Places:
         state_dir: Local folder for checkpoints, bookmarks, run records and local tables.
         stream_url: The stream store's location (today the local log's SQLite file).
         aws: How to reach AWS when a location is on AWS (region, endpoint, profile).
+        catalog: Where the catalog is: ``local`` (``<state_dir>/catalog.db``) or ``glue``.
     """
 
     home: Path
@@ -45,6 +46,7 @@ class Places:
     state_dir: Path
     stream_url: str
     aws: AwsSettings | None = None
+    catalog: str = "local"
 
     @classmethod
     def for_home(

@@ -22,6 +22,7 @@ from courtside.catalog.config import DEFAULT_DATABASE
 from courtside.catalog.errors import CatalogError, NoSuchTableError
 from courtside.catalog.store import (
     FORMATS,
+    Catalog,
     Column,
     Database,
     Partition,
@@ -58,14 +59,15 @@ def _utc(value: Any) -> datetime | None:
     return None
 
 
-class GlueCatalog:
-    """The Glue Data Catalog of one account and region.
+class GlueCatalog(Catalog):
+    """The Glue Data Catalog of one account and region (every method of the local
+    :class:`~courtside.catalog.store.Catalog`, so the crawler, queries and jobs take either).
 
     Args:
         aws: Where and how to connect.
     """
 
-    def __init__(self, aws: AwsSettings) -> None:
+    def __init__(self, aws: AwsSettings) -> None:  # no local file: nothing of the base's
         self.glue = client("glue", aws)
 
     def _fail(self, exc: BaseException, what: str) -> CatalogError:
@@ -103,7 +105,7 @@ class GlueCatalog:
 
     # -- tables ----------------------------------------------------------------------------
     @staticmethod
-    def _table(item: dict[str, Any]) -> Table:
+    def _glue_table(item: dict[str, Any]) -> Table:
         desc = item.get("StorageDescriptor", {})
         params = dict(item.get("Parameters", {}))
         fmt = params.pop("classification", "parquet")
@@ -142,7 +144,7 @@ class GlueCatalog:
         for db in names:
             try:
                 for page in self.glue.get_paginator("get_tables").paginate(DatabaseName=db):
-                    out.extend(self._table(t) for t in page.get("TableList", ()))
+                    out.extend(self._glue_table(t) for t in page.get("TableList", ()))
             except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
                 if error_code(exc) == "EntityNotFoundException":
                     continue
@@ -155,7 +157,7 @@ class GlueCatalog:
         Raises:
             NoSuchTableError: when it is not in the catalog.
         """
-        return self._table(self._raw_table(database, name))
+        return self._glue_table(self._raw_table(database, name))
 
     def find_table(self, name: str, default_database: str = DEFAULT_DATABASE) -> Table:
         """A table by ``database.table`` or by ``table`` in ``default_database``."""
@@ -310,6 +312,10 @@ class GlueCatalog:
                 )
         return len(new)
 
+    def clear_partitions(self, database: str, name: str) -> int:
+        """Remove every partition of a table (never their files); returns how many."""
+        return self.drop_partitions(database, name, self.partitions(database, name))
+
     def drop_partitions(self, database: str, name: str, partitions: Iterable[Partition]) -> int:
         """Remove partitions (never their files); returns how many were removed."""
         have = {p.values for p in self.partitions(database, name)}
@@ -340,7 +346,7 @@ class GlueCatalog:
                 "diff": diff,
             }
         )
-        table = self._table(raw)
+        table = self._glue_table(raw)
         version = int(params.get(_VERSION, "1"))
         changes = json.dumps(history[-_MAX_CHANGES:], sort_keys=True)
         try:

@@ -26,6 +26,7 @@ from courtside.catalog.config import DEFAULT_DATABASE
 from courtside.catalog.errors import CatalogError, NoSuchTableError
 from courtside.catalog.types import parse_type
 from courtside.config import Settings
+from courtside.places import Places
 
 __all__ = ["Catalog", "Column", "Database", "Partition", "SchemaChange", "Table", "check_name"]
 
@@ -167,8 +168,19 @@ class Catalog:
 
     @classmethod
     def open(cls, settings: Settings) -> Catalog:
-        """The catalog of this home folder (``<state_dir>/catalog.db``)."""
-        return cls(settings.state_dir / "catalog.db")
+        """The configured catalog (``[catalog] backend``): this home's
+        ``<state_dir>/catalog.db``, or the Glue Data Catalog."""
+        return cls.at(settings.places)
+
+    @classmethod
+    def at(cls, places: Places) -> Catalog:
+        """The catalog of ``places``: the local file, or Glue (``places.catalog``)."""
+        if places.catalog == "glue":
+            from courtside.aws.config import AwsSettings
+            from courtside.catalog.glue import GlueCatalog
+
+            return GlueCatalog(places.aws or AwsSettings())
+        return cls(places.state("catalog.db"))
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self.path, _SCHEMA)

@@ -16,10 +16,8 @@ if TYPE_CHECKING:
 
 
 def places_of(cfg: Settings) -> Places:
-    """The locations of the configured home folder."""
-    from courtside.places import Places
-
-    return Places.for_home(cfg.home, cfg.lake, getattr(cfg, "aws", None))
+    """The locations of the configured home folder (the lake may be on S3)."""
+    return cfg.places
 
 
 def _num(value: float | None) -> str:
@@ -45,7 +43,7 @@ def profile(
     cfg = settings(ctx)
     day = parse_date(date_) if date_ is not None else None
     places = places_of(cfg)
-    result = run_profile(places, Catalog(places.state("catalog.db")), table, day=day, bins=bins)
+    result = run_profile(places, Catalog.open(cfg), table, day=day, bins=bins)
     if as_json:
         out = result.as_dict()
         out["profile"] = result.profile.to_rows()

@@ -64,7 +64,7 @@ def check(
     if not quality.tables:
         raise QualityError("no checks configured: add [[quality.tables.<table>]] entries")
     places = places_of(cfg)
-    catalog = Catalog(places.state("catalog.db"))
+    catalog = Catalog.open(cfg)
     if engine not in ("duckdb", "spark"):
         raise typer.BadParameter(f"{engine!r} is not one of duckdb, spark", param_hint="--engine")
     spark = None
@@ -107,8 +107,7 @@ def validate(ctx: typer.Context, checks: ChecksOpt = None) -> None:
 
     cfg = settings(ctx)
     quality = _checks(cfg, checks)
-    places = places_of(cfg)
-    found = validate_checks(quality, Catalog(places.state("catalog.db")))
+    found = validate_checks(quality, Catalog.open(cfg))
     count = sum(len(quality.tables[name]) for name, _ in found)
     console.print(f"{count} checks on {len(found)} tables are valid", highlight=False, emoji=False)
 
