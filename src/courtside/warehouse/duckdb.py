@@ -9,10 +9,12 @@ TO '/any/path'`` or ``read_text('/etc/passwd')`` cannot reach the file system.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -29,10 +31,13 @@ from courtside.warehouse.base import (
     Warehouse,
     check_schema,
     create_table_sql,
+    cut_rows,
 )
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
     LoadError,
+    NoTableError,
+    NoWarehouseError,
     QueryError,
     WarehouseConfigError,
     WarehouseUnavailableError,
@@ -45,6 +50,13 @@ _TYPES = {
     "VARCHAR": f"varchar({PLAYER_MAX_CHARS})",
     "DOUBLE": "double precision",
 }
+
+
+_MISSING_TABLE = re.compile(r"Table with name (.+?) does not exist")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -87,7 +99,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
-            raise WarehouseConfigError(
+            raise NoWarehouseError(
                 f"no DuckDB warehouse at {self.path} yet: run `courtside load` first"
             )
         if not read_only:
@@ -96,12 +108,13 @@ class DuckDBWarehouse(Warehouse):
             return duckdb_connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise WarehouseUnavailableError(
-                f"cannot open the DuckDB warehouse {self.path}: {exc} (another process may "
-                "be writing it; retry later)"
+                f"cannot open the DuckDB warehouse {self.path}: {_one_line(exc)} (another "
+                "process may be writing it; retry later)"
             ) from None
         except duckdb.Error as exc:
             raise WarehouseConfigError(
-                f"cannot open the DuckDB warehouse {self.path}: {exc}"
+                f"cannot open the DuckDB warehouse {self.path}: {_one_line(exc)} (is it a "
+                "DuckDB file written by `courtside load`?)"
             ) from None
 
     def _columns(self, con: duckdb.DuckDBPyConnection) -> list[Column] | None:
@@ -170,27 +183,41 @@ class DuckDBWarehouse(Warehouse):
             seconds=time.perf_counter() - started,
         )
 
-    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
-        """Run ``sql``: one query on a read-only, locked-down connection (no file access,
-        no extensions, configuration locked), or, with ``write``, anything on a read-write
-        connection (committed)."""
+    def query(
+        self,
+        sql: str,
+        params: Sequence[Any] | None = None,
+        *,
+        max_rows: int | None = 1000,
+        write: bool = False,
+    ) -> QueryResult:
+        """Run ``sql`` (see :meth:`Warehouse.query`): one query on a read-only, locked-down
+        connection (no file access, no extensions, configuration locked), or, with
+        ``write``, anything on a read-write connection (committed)."""
         con = self._connect(read_only=not write)
         try:
             if not write:
                 lock_down(con)
                 check_read_only(con, sql)
-            cur = con.execute(sql)
+            cur = con.execute(sql, list(params)) if params else con.execute(sql)
             if cur.description is None:
                 return QueryResult(columns=[], rows=[])
             columns = [d[0] for d in cur.description]
-            fetched = cur.fetchmany(max_rows + 1)
+            fetched = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows + 1)
+        except duckdb.CatalogException as exc:
+            missing = _MISSING_TABLE.search(str(exc))
+            if missing is None:
+                raise QueryError(self._failed(exc)) from None
+            raise NoTableError(
+                f"{self.describe()} has no table {missing.group(1)}", missing.group(1)
+            ) from None
         except (duckdb.Error, ReadOnlyStatementError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise QueryError(f"query failed on {self.describe()}: {first}") from None
+            raise QueryError(self._failed(exc)) from None
         finally:
             con.close()
-        return QueryResult(
-            columns=columns,
-            rows=[tuple(r) for r in fetched[:max_rows]],
-            truncated=len(fetched) > max_rows,
-        )
+        rows, truncated = cut_rows(fetched, max_rows)
+        return QueryResult(columns=columns, rows=rows, truncated=truncated)
+
+    def _failed(self, exc: Exception) -> str:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"query failed on {self.describe()}: {first}"  # the first line says it all

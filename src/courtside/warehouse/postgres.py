@@ -10,6 +10,7 @@ port and database, never the password.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -29,10 +30,12 @@ from courtside.warehouse.base import (
     Warehouse,
     check_schema,
     create_table_sql,
+    cut_rows,
 )
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
     LoadError,
+    NoTableError,
     QueryError,
     SchemaMismatchError,
     WarehouseConfigError,
@@ -45,6 +48,7 @@ _SCHEMES = ("postgresql://", "postgres://")
 # Connection errors that retrying cannot fix: bad database, role or password.
 _TERMINAL_SQLSTATES = {"3D000", "28000", "28P01", "42501"}
 _COPY_BATCH_ROWS = 200_000
+_MISSING_TABLE = re.compile(r'relation "([^"]+)" does not exist')
 _SUPERUSER_NOTE = (
     "connected as a role that may read and write server files (superuser or "
     "pg_*_server_files): a read-only transaction does not stop pg_read_file() or COPY ... "
@@ -97,10 +101,12 @@ class PostgresWarehouse(Warehouse):
         return f"postgresql://{user}{host}:{info.get('port') or 5432}/{info.get('dbname', '')}"
 
     def _safe(self, text: str) -> str:
+        """``text`` on one line, without the password (however the server quoted it) or
+        any other credential :func:`~courtside.runs.scrub` knows."""
         password = self._info.get("password")
         if password:
             text = text.replace(password, "<redacted>")
-        return scrub(text.strip())
+        return scrub(" ".join(text.split()))
 
     def _connect(self, *, read_only: bool = False) -> Any:
         import psycopg
@@ -208,28 +214,47 @@ class PostgresWarehouse(Warehouse):
         )
         return int(cur.rowcount)
 
-    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
-        """Run ``sql``: by default one statement (a server-side prepared statement, which
-        PostgreSQL refuses to hold more than one command) in a read-only transaction that
-        is rolled back; with ``write``, any statements in one committed transaction."""
+    def query(
+        self,
+        sql: str,
+        params: Sequence[Any] | None = None,
+        *,
+        max_rows: int | None = 1000,
+        write: bool = False,
+    ) -> QueryResult:
+        """Run ``sql`` (see :meth:`Warehouse.query`): by default one statement (a
+        server-side prepared statement, which PostgreSQL refuses to hold more than one
+        command) in a read-only transaction that is rolled back; with ``write``, any
+        statements in one committed transaction. ``$1``, ``$2``, ... are the server's own
+        placeholders: the text is sent as written, the values separately."""
         import psycopg
 
         conn = self._connect(read_only=not write)
         notes: list[str] = []
         try:
-            with conn.cursor() as cur:
+            with psycopg.RawCursor(conn) as cur:
                 if not write and self._file_privileged(cur):
                     notes.append(_SUPERUSER_NOTE)
                 if write:
-                    cur.execute(sql)
+                    cur.execute(sql, list(params) if params else None)
                     while cur.nextset():  # the last statement's result
                         pass
                 else:
-                    cur.execute(sql, prepare=True)
+                    cur.execute(sql, list(params) if params else None, prepare=True)
                 columns = [d.name for d in cur.description] if cur.description else []
-                fetched = cur.fetchmany(max_rows + 1) if cur.description else []
+                fetched: list[Any] = []
+                if cur.description:
+                    fetched = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows + 1)
             if write:
                 conn.commit()
+        except psycopg.errors.UndefinedTable as exc:
+            missing = _MISSING_TABLE.search(str(exc))
+            if missing is None:
+                raise NoTableError(
+                    f"query failed on {self.describe()}: {self._safe(str(exc))}"
+                ) from None
+            table = self._safe(missing.group(1))
+            raise NoTableError(f"{self.describe()} has no table {table}", table) from None
         except psycopg.OperationalError as exc:
             raise WarehouseUnavailableError(
                 f"lost PostgreSQL {self.describe()}: {self._safe(str(exc))}"
@@ -238,12 +263,8 @@ class PostgresWarehouse(Warehouse):
             raise QueryError(f"query failed on {self.describe()}: {self._safe(str(exc))}") from None
         finally:
             _close_quietly(conn)
-        return QueryResult(
-            columns=columns,
-            rows=[tuple(r) for r in fetched[:max_rows]],
-            truncated=len(fetched) > max_rows,
-            notes=notes,
-        )
+        rows, truncated = cut_rows(fetched, max_rows)
+        return QueryResult(columns=columns, rows=rows, truncated=truncated, notes=notes)
 
     @staticmethod
     def _file_privileged(cur: Any) -> bool:
