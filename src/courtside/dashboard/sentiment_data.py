@@ -110,14 +110,8 @@ def _key(day: date) -> int:
 
 
 def _fetch(view: WarehouseView, table: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    try:
-        return view.fetch(sql.replace("{table}", check_table_name(table)), params)
-    except NoDataError as exc:
-        if view.kind == "duckdb" and view.path is not None and not view.path.is_file():
-            raise
-        raise NoDataError(
-            f"the warehouse has no {table} table yet", hint=HINT_NO_SENTIMENT
-        ) from exc
+    sql = sql.replace("{table}", check_table_name(table))
+    return view.fetch(sql, params, no_table_hint=HINT_NO_SENTIMENT)
 
 
 def _score(value: Any) -> float | None:
@@ -145,7 +139,7 @@ def sentiment_trend(
         view,
         table,
         f"SELECT year, month, day, player, sum(posts), sum({_SCORED}), {_MEAN}"
-        f" FROM {{table}} WHERE {_DAY_KEY} BETWEEN ? AND ? AND {{in_players}}"
+        f" FROM {{table}} WHERE {_DAY_KEY} BETWEEN $1 AND $2 AND player = ANY($3)"
         " GROUP BY year, month, day, player ORDER BY year, month, day, player",
         [_key(start), _key(end), list(players)],
     )
@@ -170,7 +164,7 @@ def player_sentiment(
         NoDataError: no warehouse or no ``playersdailysentiment`` table yet.
         SourceError, SourceUnavailableError: as :meth:`WarehouseView.fetch`.
     """
-    where = f"{_DAY_KEY} BETWEEN ? AND ?" + (" AND team IS NOT NULL" if roster_only else "")
+    where = f"{_DAY_KEY} BETWEEN $1 AND $2" + (" AND team IS NOT NULL" if roster_only else "")
     rows = _fetch(
         view,
         table,
