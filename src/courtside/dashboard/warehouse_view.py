@@ -141,7 +141,7 @@ class WarehouseView:
         """
         if not self.can_query:
             raise NoDataError(
-                f"the warehouse {self.describe()} is statements only: courtside cannot query it",
+                f"statements only: courtside cannot query the warehouse {self.describe()}",
                 hint=HINT_STATEMENTS_ONLY,
             )
         try:

@@ -45,8 +45,13 @@ from courtside.warehouse.errors import (
 __all__ = ["PostgresWarehouse", "is_postgres_url"]
 
 _SCHEMES = ("postgresql://", "postgres://")
-# Connection errors that retrying cannot fix: bad database, role or password.
+# Connection errors that retrying cannot fix: bad database, role or password. psycopg
+# gives no SQLSTATE for a refused connection, so the server's FATAL message says it too.
 _TERMINAL_SQLSTATES = {"3D000", "28000", "28P01", "42501"}
+_TERMINAL_FATAL = re.compile(
+    r"FATAL:\s+(?:password authentication failed|(?:database|role) \"[^\"]*\" does not exist"
+    r"|no pg_hba\.conf entry|permission denied)"
+)
 _COPY_BATCH_ROWS = 200_000
 _MISSING_TABLE = re.compile(r'relation "([^"]+)" does not exist')
 _SUPERUSER_NOTE = (
@@ -98,7 +103,9 @@ class PostgresWarehouse(Warehouse):
         info = self._info
         user = f"{info.get('user')}@" if info.get("user") else ""
         host = info.get("host") or "localhost"
-        return f"postgresql://{user}{host}:{info.get('port') or 5432}/{info.get('dbname', '')}"
+        where = f"postgresql://{user}{host}:{info.get('port') or 5432}/{info.get('dbname', '')}"
+        password = info.get("password")
+        return where.replace(password, "<redacted>") if password else where
 
     def _safe(self, text: str) -> str:
         """``text`` on one line, without the password (however the server quoted it) or
@@ -119,7 +126,7 @@ class PostgresWarehouse(Warehouse):
             )
         except psycopg.Error as exc:
             reason = self._safe(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            if getattr(exc, "sqlstate", None) in _TERMINAL_SQLSTATES:
+            if _refused(exc):
                 raise WarehouseConfigError(
                     f"PostgreSQL {self.describe()} refused the connection: {reason}"
                 ) from None
@@ -277,6 +284,14 @@ class PostgresWarehouse(Warehouse):
         )
         row = cur.fetchone()
         return bool(row and row[0])
+
+
+def _refused(exc: Exception) -> bool:
+    """True when the server refused the connection for good (a bad database, role or
+    password), not for a while (down, starting, too many connections)."""
+    if getattr(exc, "sqlstate", None) in _TERMINAL_SQLSTATES:
+        return True
+    return bool(_TERMINAL_FATAL.search(str(exc)))
 
 
 def _close_quietly(conn: Any) -> None:
