@@ -74,7 +74,6 @@ __all__ = [
     "TableSpec",
     "Warehouse",
     "check_schema",
-    "cut_rows",
     "check_table_name",
     "create_table_sql",
 ]
@@ -192,14 +191,6 @@ def create_table_sql(table: str, spec: TableSpec = TOTALS) -> str:
     return f"CREATE TABLE IF NOT EXISTS {check_table_name(table)} (\n    {cols}\n)"
 
 
-def cut_rows(fetched: Sequence[Any], max_rows: int | None) -> tuple[list[tuple[Any, ...]], bool]:
-    """The first ``max_rows`` of ``fetched`` (``max_rows + 1`` rows were fetched, or all
-    when ``max_rows`` is ``None``) as tuples, and whether there were more."""
-    if max_rows is None:
-        return [tuple(r) for r in fetched], False
-    return [tuple(r) for r in fetched[:max_rows]], len(fetched) > max_rows
-
-
 def check_schema(table: str, found: Sequence[Column], spec: TableSpec = TOTALS) -> None:
     """Compare a table's columns (in order, types normalised by the backend) with the
     spec's (default :data:`COLUMNS`).
@@ -291,7 +282,6 @@ class Warehouse(ABC):
             LoadError: the load failed and was rolled back.
         """
 
-    @abstractmethod
     def query(
         self,
         sql: str,
@@ -316,6 +306,16 @@ class Warehouse(ABC):
             WarehouseUnavailableError: the target cannot be reached or is busy.
             StatementsOnlyError: the backend cannot query (:attr:`can_query` is False).
         """
+        limit = None if max_rows is None else max_rows + 1
+        fetched = self._run(sql, list(params or ()), limit, write)
+        rows = [tuple(r) for r in fetched.rows[:max_rows]]
+        truncated = max_rows is not None and len(fetched.rows) > max_rows
+        return QueryResult(fetched.columns, rows, truncated, fetched.notes)
+
+    @abstractmethod
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """Run ``sql`` for :meth:`query` and fetch at most ``limit`` rows (``None``: all),
+        mapping the engine's errors as :meth:`query` documents."""
 
     @abstractmethod
     def columns(self) -> list[Column] | None:

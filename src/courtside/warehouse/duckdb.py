@@ -31,7 +31,6 @@ from courtside.warehouse.base import (
     Warehouse,
     check_schema,
     create_table_sql,
-    cut_rows,
 )
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
@@ -183,27 +182,20 @@ class DuckDBWarehouse(Warehouse):
             seconds=time.perf_counter() - started,
         )
 
-    def query(
-        self,
-        sql: str,
-        params: Sequence[Any] | None = None,
-        *,
-        max_rows: int | None = 1000,
-        write: bool = False,
-    ) -> QueryResult:
-        """Run ``sql`` (see :meth:`Warehouse.query`): one query on a read-only, locked-down
-        connection (no file access, no extensions, configuration locked), or, with
-        ``write``, anything on a read-write connection (committed)."""
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """One query on a read-only, locked-down connection (no file access, no
+        extensions, configuration locked), or, with ``write``, anything on a read-write
+        connection (committed)."""
         con = self._connect(read_only=not write)
         try:
             if not write:
                 lock_down(con)
                 check_read_only(con, sql)
-            cur = con.execute(sql, list(params)) if params else con.execute(sql)
+            cur = con.execute(sql, params) if params else con.execute(sql)
             if cur.description is None:
                 return QueryResult(columns=[], rows=[])
             columns = [d[0] for d in cur.description]
-            fetched = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows + 1)
+            fetched = cur.fetchall() if limit is None else cur.fetchmany(limit)
         except duckdb.CatalogException as exc:
             missing = _MISSING_TABLE.search(str(exc))
             if missing is None:
@@ -215,8 +207,7 @@ class DuckDBWarehouse(Warehouse):
             raise QueryError(self._failed(exc)) from None
         finally:
             con.close()
-        rows, truncated = cut_rows(fetched, max_rows)
-        return QueryResult(columns=columns, rows=rows, truncated=truncated)
+        return QueryResult(columns=columns, rows=fetched)
 
     def _failed(self, exc: Exception) -> str:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

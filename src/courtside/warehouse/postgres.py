@@ -30,7 +30,6 @@ from courtside.warehouse.base import (
     Warehouse,
     check_schema,
     create_table_sql,
-    cut_rows,
 )
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
@@ -221,19 +220,12 @@ class PostgresWarehouse(Warehouse):
         )
         return int(cur.rowcount)
 
-    def query(
-        self,
-        sql: str,
-        params: Sequence[Any] | None = None,
-        *,
-        max_rows: int | None = 1000,
-        write: bool = False,
-    ) -> QueryResult:
-        """Run ``sql`` (see :meth:`Warehouse.query`): by default one statement (a
-        server-side prepared statement, which PostgreSQL refuses to hold more than one
-        command) in a read-only transaction that is rolled back; with ``write``, any
-        statements in one committed transaction. ``$1``, ``$2``, ... are the server's own
-        placeholders: the text is sent as written, the values separately."""
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """By default one statement (a server-side prepared statement, which PostgreSQL
+        refuses to hold more than one command) in a read-only transaction that is rolled
+        back; with ``write``, any statements in one committed transaction. ``$1``, ``$2``,
+        ... are the server's own placeholders: the text is sent as written, the values
+        separately."""
         import psycopg
 
         conn = self._connect(read_only=not write)
@@ -243,15 +235,15 @@ class PostgresWarehouse(Warehouse):
                 if not write and self._file_privileged(cur):
                     notes.append(_SUPERUSER_NOTE)
                 if write:
-                    cur.execute(sql, list(params) if params else None)
+                    cur.execute(sql, params or None)
                     while cur.nextset():  # the last statement's result
                         pass
                 else:
-                    cur.execute(sql, list(params) if params else None, prepare=True)
+                    cur.execute(sql, params or None, prepare=True)
                 columns = [d.name for d in cur.description] if cur.description else []
                 fetched: list[Any] = []
                 if cur.description:
-                    fetched = cur.fetchall() if max_rows is None else cur.fetchmany(max_rows + 1)
+                    fetched = cur.fetchall() if limit is None else cur.fetchmany(limit)
             if write:
                 conn.commit()
         except psycopg.errors.UndefinedTable as exc:
@@ -270,8 +262,7 @@ class PostgresWarehouse(Warehouse):
             raise QueryError(f"query failed on {self.describe()}: {self._safe(str(exc))}") from None
         finally:
             _close_quietly(conn)
-        rows, truncated = cut_rows(fetched, max_rows)
-        return QueryResult(columns=columns, rows=rows, truncated=truncated, notes=notes)
+        return QueryResult(columns=columns, rows=fetched, notes=notes)
 
     @staticmethod
     def _file_privileged(cur: Any) -> bool:

@@ -164,14 +164,7 @@ class RedshiftWarehouse(Warehouse):
         """Refused: see :data:`STATEMENTS_ONLY`."""
         raise StatementsOnlyError(STATEMENTS_ONLY)
 
-    def query(
-        self,
-        sql: str,
-        params: Sequence[Any] | None = None,
-        *,
-        max_rows: int | None = 1000,
-        write: bool = False,
-    ) -> QueryResult:
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
         """Refused: see :data:`STATEMENTS_ONLY`."""
         raise StatementsOnlyError(STATEMENTS_ONLY)
 
