@@ -182,9 +182,13 @@ class WarehouseView:
             int(players),
         )
 
-    def _where(
-        self, start: date, end: date, players: Sequence[str] | None
+    @staticmethod
+    def where(
+        start: date, end: date, players: Sequence[str] | None = None
     ) -> tuple[str, list[Any]]:
+        """A ``WHERE`` condition on the days ``[start, end]`` (and ``players`` when not
+        ``None``) of a warehouse table with ``year``, ``month``, ``day`` and ``player``,
+        and its parameters (``$1`` to ``$3``)."""
         where = f"{_DAY_KEY} BETWEEN $1 AND $2"
         params: list[Any] = [_key(start), _key(end)]
         if players is not None:
@@ -195,7 +199,7 @@ class WarehouseView:
     def days(self, start: date, end: date) -> list[date]:
         """The days in ``[start, end]`` that the warehouse has rows for (the days the
         pipeline covered), in order."""
-        where, params = self._where(start, end, None)
+        where, params = self.where(start, end, None)
         rows = self.fetch(
             f"SELECT DISTINCT year, month, day FROM {self.table} WHERE {where}"
             " ORDER BY year, month, day",
@@ -218,7 +222,7 @@ class WarehouseView:
             players: Only these players (exact names); ``None``: every player.
             limit: At most this many (``None``: all).
         """
-        where, params = self._where(start, end, players)
+        where, params = self.where(start, end, players)
         sql = (
             f"SELECT player, sum(total), count(*), max(total) FROM {self.table}"
             f" WHERE {where} GROUP BY player ORDER BY sum(total) DESC, player"
@@ -235,7 +239,7 @@ class WarehouseView:
         without a row are missing, not zero)."""
         if not players:
             return []
-        where, params = self._where(start, end, players)
+        where, params = self.where(start, end, players)
         rows = self.fetch(
             f"SELECT year, month, day, player, sum(total) FROM {self.table} WHERE {where}"
             " GROUP BY year, month, day, player ORDER BY year, month, day, player",
@@ -248,7 +252,7 @@ class WarehouseView:
         if start is None or end is None:
             rows = self.fetch(f"SELECT DISTINCT player FROM {self.table} ORDER BY player", [])
         else:
-            where, params = self._where(start, end, None)
+            where, params = self.where(start, end, None)
             rows = self.fetch(
                 f"SELECT DISTINCT player FROM {self.table} WHERE {where} ORDER BY player", params
             )
