@@ -50,11 +50,13 @@ _URL_FORMS = "duckdb:<path>, postgresql://user:password@host:port/database or re
 class WarehouseSettings(Section):
     """Warehouse target: a DuckDB file in the home folder unless ``url`` is set.
 
-    ``url`` may be ``postgresql://...``; it can hold a password, so it is a secret (and
-    is deliberately not validated here: a validation message would echo it).
+    ``url`` may be ``duckdb:<path>``, ``postgresql://...`` or a Redshift URL (see
+    :func:`warehouse_target`); it can hold a password, so it is a secret (and is
+    deliberately not validated here: a validation message would echo it).
 
     Attributes:
-        url: ``postgresql://user:password@host:port/database``; none: the DuckDB file.
+        url: ``postgresql://user:password@host:port/database``, ``duckdb:<path>`` or a
+            Redshift URL (statements only); none: the DuckDB file.
         duckdb_file: The DuckDB warehouse file (default ``<home>/warehouse.duckdb``).
         table: The warehouse table (the original's ``playerstotaltweets``).
         sentiment_table: The per-player daily sentiment table (``playersdailysentiment``).

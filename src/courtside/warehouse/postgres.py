@@ -96,6 +96,9 @@ class PostgresWarehouse(Warehouse):
                 "the warehouse URL must start with postgresql:// (or postgres://)"
             )
         self._info = _parse(raw)
+        # Whether the role may touch server files: asked once per object, as the
+        # dashboard sends several queries through one.
+        self._privileged: bool | None = None
 
     def describe(self) -> str:
         """``postgresql://user@host:port/database``, without the password."""
@@ -232,8 +235,11 @@ class PostgresWarehouse(Warehouse):
         notes: list[str] = []
         try:
             with psycopg.RawCursor(conn) as cur:
-                if not write and self._file_privileged(cur):
-                    notes.append(_SUPERUSER_NOTE)
+                if not write:
+                    if self._privileged is None:
+                        self._privileged = self._file_privileged(cur)
+                    if self._privileged:
+                        notes.append(_SUPERUSER_NOTE)
                 if write:
                     cur.execute(sql, params or None)
                     while cur.nextset():  # the last statement's result
