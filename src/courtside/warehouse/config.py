@@ -158,10 +158,15 @@ def warehouse_target(
                 "the postgres target needs a URL: --url postgresql://... or warehouse.url "
                 "(COURTSIDE_WAREHOUSE__URL)"
             )
+        if url_kind == "redshift":
+            raise WarehouseConfigError(
+                "the warehouse URL names Redshift, which courtside cannot connect to "
+                "(statements only): use --target redshift with --dry-run"
+            )
         if url_kind != "postgres":
             raise WarehouseConfigError(
-                f"the postgres target needs a postgresql:// URL, and the warehouse URL is a "
-                f"{url_kind} one: drop --target, or give a PostgreSQL URL"
+                "the postgres target needs a postgresql:// URL, and the warehouse URL is a "
+                "duckdb: one: drop --target, or give a PostgreSQL URL"
             )
         return WarehouseTarget("postgres", url=SecretStr(raw))
     return WarehouseTarget("redshift", url=SecretStr(raw) if url_kind == "redshift" else None)
