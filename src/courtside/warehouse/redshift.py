@@ -55,11 +55,11 @@ __all__ = [
 PLACEHOLDER_S3_URI = "s3://<your-bucket>/<prefix>"
 PLACEHOLDER_IAM_ROLE = "arn:aws:iam::<account-id>:role/<redshift-s3-role>"
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?$")
+_IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$")
 STATEMENTS_ONLY = (
     "courtside cannot connect to Redshift (statements only): use `courtside load --dry-run "
     "--target redshift` to write the statements, and run them in Redshift"
 )
-_IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$")
 
 
 def redshift_statements(
@@ -185,4 +185,5 @@ def _safe_endpoint(url: str) -> str | None:
         return None
     user = f"{parts.username}@" if parts.username else ""
     database = parts.path.strip("/").split("/")[0]
-    return f"redshift://{user}{host}:{port or 5439}/{database}"
+    where = f"redshift://{user}{host}:{port or 5439}/{database}"
+    return where.replace(parts.password, "<redacted>") if parts.password else where
