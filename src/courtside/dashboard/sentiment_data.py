@@ -67,7 +67,6 @@ HINT_NO_ENRICHMENT = (
     "run `courtside pipeline nightly` on posts delivered since."
 )
 HINT_NO_CURATED = "Run `courtside demo`, or `courtside pipeline nightly` to curate delivered posts."
-_DAY_KEY = "(year * 10000 + month * 100 + day)"
 _SCORED = "(positive + negative + neutral)"
 # The mean score of the scored posts of several rows (days).
 _MEAN = (
@@ -105,19 +104,9 @@ class PlayerSentiment:
         return self.positive + self.negative + self.neutral
 
 
-def _key(day: date) -> int:
-    return day.year * 10000 + day.month * 100 + day.day
-
-
 def _fetch(view: WarehouseView, table: str, sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    try:
-        return view.fetch(sql.replace("{table}", check_table_name(table)), params)
-    except NoDataError as exc:
-        if view.kind == "duckdb" and view.path is not None and not view.path.is_file():
-            raise
-        raise NoDataError(
-            f"the warehouse has no {table} table yet", hint=HINT_NO_SENTIMENT
-        ) from exc
+    sql = sql.replace("{table}", check_table_name(table))
+    return view.fetch(sql, params, no_table_hint=HINT_NO_SENTIMENT)
 
 
 def _score(value: Any) -> float | None:
@@ -141,13 +130,14 @@ def sentiment_trend(
     """
     if not players:
         return []
+    where, params = view.where(start, end, players)
     rows = _fetch(
         view,
         table,
         f"SELECT year, month, day, player, sum(posts), sum({_SCORED}), {_MEAN}"
-        f" FROM {{table}} WHERE {_DAY_KEY} BETWEEN ? AND ? AND {{in_players}}"
+        f" FROM {{table}} WHERE {where}"
         " GROUP BY year, month, day, player ORDER BY year, month, day, player",
-        [_key(start), _key(end), list(players)],
+        params,
     )
     return [
         DaySentiment(date(int(y), int(m), int(d)), str(p), int(n), int(s), _score(a))
@@ -170,13 +160,15 @@ def player_sentiment(
         NoDataError: no warehouse or no ``playersdailysentiment`` table yet.
         SourceError, SourceUnavailableError: as :meth:`WarehouseView.fetch`.
     """
-    where = f"{_DAY_KEY} BETWEEN ? AND ?" + (" AND team IS NOT NULL" if roster_only else "")
+    where, params = view.where(start, end)
+    if roster_only:
+        where += " AND team IS NOT NULL"
     rows = _fetch(
         view,
         table,
         f"SELECT player, max(team), sum(posts), sum(positive), sum(negative), sum(neutral),"
         f" {_MEAN} FROM {{table}} WHERE {where} GROUP BY player",
-        [_key(start), _key(end)],
+        params,
     )
     found = [
         PlayerSentiment(

@@ -1,11 +1,14 @@
 """Read-only access to the warehouse table ``playerstotaltweets`` for the dashboard.
 
-The DuckDB file is opened ``read_only=True`` for each query and closed right after, so
-``courtside load`` (which needs the file to itself for a moment) is never blocked for
-long; a load in progress shows as :class:`SourceUnavailableError` ("retry shortly").
-PostgreSQL connections run every statement in a read-only transaction
-(``SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY``), so nothing the dashboard
-sends can change the warehouse. Every value reaches SQL as a bound parameter.
+Everything goes through the warehouse seam (:func:`courtside.warehouse.open_warehouse`):
+the same default location and URL forms as ``courtside load`` (``duckdb:<path>``,
+``postgresql://...``, Redshift), the same read-only queries (DuckDB: a read-only,
+locked-down connection per query, so ``courtside load`` is never blocked for long;
+PostgreSQL: a read-only transaction holding one prepared statement), bound parameters
+for every value, and the backends' error mapping and password redaction. This module only
+turns those errors into the dashboard's empty states and problems. Redshift is
+statements only (:attr:`~courtside.warehouse.base.Warehouse.can_query` is False): every
+read is an empty state that says so, never a crash.
 """
 
 from __future__ import annotations
@@ -13,16 +16,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import SecretStr
 
-from courtside._duckdb import connect as duckdb_connect
 from courtside.config import Settings
 from courtside.dashboard.errors import NoDataError, SourceError, SourceUnavailableError
-from courtside.runs import scrub
+from courtside.warehouse import open_warehouse
 from courtside.warehouse.base import check_table_name
+from courtside.warehouse.errors import (
+    NoTableError,
+    NoWarehouseError,
+    WarehouseConfigError,
+    WarehouseError,
+    WarehouseUnavailableError,
+)
 
 __all__ = [
     "DayTotal",
@@ -30,14 +38,23 @@ __all__ = [
     "WarehouseSummary",
     "WarehouseView",
     "HINT_NO_WAREHOUSE",
+    "HINT_STATEMENTS_ONLY",
 ]
 
 HINT_NO_WAREHOUSE = (
     "Run `courtside demo` for sample data, or `courtside pipeline nightly` (dedupe, daily "
     "job, then `courtside load`) to fill the warehouse from your lake."
 )
-_DUCKDB_PREFIX = "duckdb:"
-_PG_SCHEMES = ("postgresql://", "postgres://")
+HINT_STATEMENTS_ONLY = (
+    "courtside writes the Redshift statements (`courtside load --dry-run --target "
+    "redshift`) but cannot query Redshift: point the dashboard at the DuckDB file or a "
+    "PostgreSQL copy (--warehouse-url duckdb:<path> or postgresql://...)."
+)
+_HINT_BAD_URL = "Fix --warehouse-url or warehouse.url (COURTSIDE_WAREHOUSE__URL)."
+_HINT_BUSY = {
+    "duckdb": "A `courtside load` is probably writing it: this refreshes by itself.",
+    "postgres": "Is PostgreSQL running and the URL right? This refreshes by itself.",
+}
 _DAY_KEY = "(year * 10000 + month * 100 + day)"
 
 
@@ -84,148 +101,63 @@ class WarehouseView:
     Args:
         settings: The configuration (``warehouse.url``, ``warehouse.duckdb_file``,
             ``warehouse.table``).
-        url: Overrides ``warehouse.url``: ``postgresql://...`` or ``duckdb:<path>``.
+        url: Overrides ``warehouse.url``: ``postgresql://...``, ``duckdb:<path>`` or a
+            Redshift URL (statements only: every read is an empty state).
 
     Raises:
-        SourceError: for a URL that is neither.
+        SourceError: for a URL of another form, or one that does not parse (the message
+            never quotes it).
     """
 
     def __init__(self, settings: Settings, url: SecretStr | str | None = None) -> None:
-        cfg = settings.warehouse
-        self.table = check_table_name(cfg.table)
-        self.connect_timeout_s = cfg.connect_timeout_s
-        secret = url if isinstance(url, SecretStr) or url is None else SecretStr(url)
-        secret = secret if secret is not None else cfg.url
-        raw = secret.get_secret_value().strip() if secret is not None else ""
-        self._url: SecretStr | None = None
-        self.path: Path | None = None
-        self.kind: Literal["duckdb", "postgres"]
-        if not raw:
-            self.kind = "duckdb"
-            self.path = (cfg.duckdb_file or settings.home / "warehouse.duckdb").resolve()
-        elif raw.startswith(_DUCKDB_PREFIX):
-            self.kind = "duckdb"
-            self.path = Path(raw[len(_DUCKDB_PREFIX) :].removeprefix("//")).resolve()
-        elif raw.startswith(_PG_SCHEMES):
-            self.kind = "postgres"
-            self._url = SecretStr(raw)
-        else:
-            raise SourceError(
-                "the warehouse URL must be postgresql://... or duckdb:<path>",
-                hint="Fix --warehouse-url or warehouse.url (COURTSIDE_WAREHOUSE__URL).",
-            )
+        self.table = check_table_name(settings.warehouse.table)
+        try:
+            self._warehouse = open_warehouse(settings.warehouse, settings.home, url=url)
+        except WarehouseConfigError as exc:
+            raise SourceError(str(exc), hint=_HINT_BAD_URL) from None
+        self.kind = self._warehouse.kind
+        self.can_query = self._warehouse.can_query
 
-    # -- connection ------------------------------------------------------------------------
     def describe(self) -> str:
         """The warehouse, safe to show (never a password)."""
-        if self.kind == "duckdb":
-            return f"duckdb:{self.path}"
-        from courtside.warehouse.postgres import PostgresWarehouse
+        return self._warehouse.describe()
 
-        assert self._url is not None
-        try:
-            return PostgresWarehouse(self._url, self.table).describe()
-        except Exception:  # a URL psycopg cannot parse: name no part of it
-            return "postgresql://<unparsable url>"
-
-    def _safe(self, text: str) -> str:
-        if self._url is not None:
-            from psycopg.conninfo import conninfo_to_dict
-
-            try:
-                password = conninfo_to_dict(self._url.get_secret_value()).get("password")
-            except Exception:
-                password = None
-            if password:
-                text = text.replace(str(password), "<redacted>")
-        return scrub(" ".join(text.split()))[:300]
-
-    def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        """Run one query read-only and return its rows.
+    def fetch(
+        self, sql: str, params: Sequence[Any], *, no_table_hint: str = HINT_NO_WAREHOUSE
+    ) -> list[tuple[Any, ...]]:
+        """Run one query read-only and return all its rows.
 
         Args:
-            sql: The statement; ``?`` marks a parameter and ``{in_players}`` a filter on
-                a list of player names (its parameter is the list).
+            sql: The statement; ``$1``, ``$2``, ... mark the parameters (a list is one
+                parameter: ``player = ANY($3)``).
             params: The parameters, in order.
+            no_table_hint: What to run when the table the query reads does not exist.
 
         Raises:
-            NoDataError: no warehouse file or no table yet.
+            NoDataError: no warehouse file or no table yet, or a statements-only
+                warehouse (Redshift).
             SourceUnavailableError: the warehouse is busy or cannot be reached.
             SourceError: the query failed (a statement that writes always does).
         """
-        if self.kind == "duckdb":
-            return self._fetch_duckdb(
-                sql.replace("{in_players}", "list_contains(?, player)"), params
-            )
-        pg_sql = sql.replace("{in_players}", "player = ANY(?)").replace("?", "%s")
-        return self._fetch_postgres(pg_sql, params)
-
-    def _fetch_duckdb(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        import duckdb
-
-        assert self.path is not None
-        if not self.path.is_file():
+        if not self.can_query:
             raise NoDataError(
-                f"no warehouse yet ({self.path} does not exist)", hint=HINT_NO_WAREHOUSE
+                f"statements only: courtside cannot query the warehouse {self.describe()}",
+                hint=HINT_STATEMENTS_ONLY,
             )
         try:
-            con = duckdb_connect(str(self.path), read_only=True)
-        except duckdb.IOException as exc:
-            raise SourceUnavailableError(
-                f"the warehouse {self.path} is busy ({self._safe(str(exc))})",
-                hint="A `courtside load` is probably writing it: this refreshes by itself.",
-            ) from None
-        except duckdb.Error as exc:
-            raise SourceError(
-                f"cannot open the warehouse {self.path}: {self._safe(str(exc))}",
-                hint="Is it a DuckDB file written by `courtside load`?",
-            ) from None
-        try:
-            return [tuple(r) for r in con.execute(sql, list(params)).fetchall()]
-        except duckdb.CatalogException:
+            return self._warehouse.query(sql, params, max_rows=None).rows
+        except NoWarehouseError:
             raise NoDataError(
-                f"the warehouse has no table {self.table} yet", hint=HINT_NO_WAREHOUSE
+                f"no warehouse yet ({self.describe()} does not exist)", hint=HINT_NO_WAREHOUSE
             ) from None
-        except duckdb.Error as exc:
-            raise SourceError(f"warehouse query failed: {self._safe(str(exc))}") from None
-        finally:
-            con.close()
-
-    def _fetch_postgres(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
-        import psycopg
-        from psycopg import errors as pg_errors
-
-        assert self._url is not None
-        try:
-            conn = psycopg.connect(
-                self._url.get_secret_value(),
-                connect_timeout=max(1, round(self.connect_timeout_s)),
-                application_name="courtside-dashboard",
-                autocommit=True,
-            )
-        except psycopg.Error as exc:
-            raise SourceUnavailableError(
-                f"cannot reach the warehouse {self.describe()}: {self._safe(str(exc))}",
-                hint="Is PostgreSQL running and the URL right?",
-            ) from None
-        try:
-            # Every later statement runs in its own read-only transaction.
-            conn.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
-            with conn.cursor() as cur:
-                cur.execute(sql, list(params) or None)
-                return [tuple(r) for r in cur.fetchall()]
-        except pg_errors.UndefinedTable:
+        except NoTableError as exc:
             raise NoDataError(
-                f"the warehouse has no table {self.table} yet", hint=HINT_NO_WAREHOUSE
+                f"the warehouse has no {exc.table or 'such'} table yet", hint=no_table_hint
             ) from None
-        except psycopg.OperationalError as exc:
-            raise SourceUnavailableError(
-                f"lost the warehouse {self.describe()}: {self._safe(str(exc))}"
-            ) from None
-        except psycopg.Error as exc:
-            raise SourceError(f"warehouse query failed: {self._safe(str(exc))}") from None
-        finally:
-            conn.close()
+        except WarehouseUnavailableError as exc:
+            raise SourceUnavailableError(str(exc), hint=_HINT_BUSY.get(self.kind, "")) from None
+        except WarehouseError as exc:
+            raise SourceError(str(exc)) from None
 
     # -- queries ---------------------------------------------------------------------------
     def summary(self) -> WarehouseSummary:
@@ -250,20 +182,24 @@ class WarehouseView:
             int(players),
         )
 
-    def _where(
-        self, start: date, end: date, players: Sequence[str] | None
+    @staticmethod
+    def where(
+        start: date, end: date, players: Sequence[str] | None = None
     ) -> tuple[str, list[Any]]:
-        where = f"{_DAY_KEY} BETWEEN ? AND ?"
+        """A ``WHERE`` condition on the days ``[start, end]`` (and ``players`` when not
+        ``None``) of a warehouse table with ``year``, ``month``, ``day`` and ``player``,
+        and its parameters (``$1`` to ``$3``)."""
+        where = f"{_DAY_KEY} BETWEEN $1 AND $2"
         params: list[Any] = [_key(start), _key(end)]
         if players is not None:
-            where += " AND {in_players}"
+            where += " AND player = ANY($3)"
             params.append(list(players))
         return where, params
 
     def days(self, start: date, end: date) -> list[date]:
         """The days in ``[start, end]`` that the warehouse has rows for (the days the
         pipeline covered), in order."""
-        where, params = self._where(start, end, None)
+        where, params = self.where(start, end, None)
         rows = self.fetch(
             f"SELECT DISTINCT year, month, day FROM {self.table} WHERE {where}"
             " ORDER BY year, month, day",
@@ -286,14 +222,14 @@ class WarehouseView:
             players: Only these players (exact names); ``None``: every player.
             limit: At most this many (``None``: all).
         """
-        where, params = self._where(start, end, players)
+        where, params = self.where(start, end, players)
         sql = (
             f"SELECT player, sum(total), count(*), max(total) FROM {self.table}"
             f" WHERE {where} GROUP BY player ORDER BY sum(total) DESC, player"
         )
         if limit is not None:
-            sql += " LIMIT ?"
             params.append(int(limit))
+            sql += f" LIMIT ${len(params)}"
         return [
             PlayerTotal(str(p), int(t), int(d), int(b)) for p, t, d, b in self.fetch(sql, params)
         ]
@@ -303,7 +239,7 @@ class WarehouseView:
         without a row are missing, not zero)."""
         if not players:
             return []
-        where, params = self._where(start, end, players)
+        where, params = self.where(start, end, players)
         rows = self.fetch(
             f"SELECT year, month, day, player, sum(total) FROM {self.table} WHERE {where}"
             " GROUP BY year, month, day, player ORDER BY year, month, day, player",
@@ -316,7 +252,7 @@ class WarehouseView:
         if start is None or end is None:
             rows = self.fetch(f"SELECT DISTINCT player FROM {self.table} ORDER BY player", [])
         else:
-            where, params = self._where(start, end, None)
+            where, params = self.where(start, end, None)
             rows = self.fetch(
                 f"SELECT DISTINCT player FROM {self.table} WHERE {where} ORDER BY player", params
             )

@@ -24,9 +24,24 @@ the same guarantees:
   engine (DuckDB: a read-only connection with file access off and its configuration
   locked, queries only; PostgreSQL: a read-only transaction and a prepared statement,
   which the server allows to hold only one command), and returns at most ``max_rows``
-  rows. ``write=True`` runs anything (several statements too) and commits.
+  rows. ``write=True`` runs anything (several statements too) and commits. Values reach
+  the statement as bound parameters, written ``$1``, ``$2``, ... on every backend (a
+  list is one parameter: ``player = ANY($3)``).
+* Errors are the backend's, mapped once: the DuckDB file is missing
+  (:class:`~courtside.warehouse.errors.NoWarehouseError`), a table is missing
+  (:class:`~courtside.warehouse.errors.NoTableError`), busy or unreachable (transient
+  :class:`~courtside.warehouse.errors.WarehouseUnavailableError`), other failures
+  (:class:`~courtside.warehouse.errors.QueryError`), each one line.
 * Nothing a backend raises or logs contains a password: :meth:`Warehouse.describe` is
   the safe way to name the target.
+* Capability flags say what a backend can do: :attr:`Warehouse.can_load` and
+  :attr:`Warehouse.can_query`. Redshift (``redshift.py``) has neither: courtside writes
+  its statements (statements only), and its :meth:`~Warehouse.query` and
+  :meth:`~Warehouse.load` raise :class:`~courtside.warehouse.errors.StatementsOnlyError`.
+
+Callers get a backend from :func:`courtside.warehouse.open_warehouse`, the one place that
+decides the default location and the URL forms
+(:func:`courtside.warehouse.config.warehouse_target`).
 """
 
 from __future__ import annotations
@@ -239,6 +254,10 @@ class Warehouse(ABC):
     """
 
     kind: ClassVar[str]
+    #: :meth:`load` writes the table (False: statements only).
+    can_load: ClassVar[bool] = True
+    #: :meth:`query` runs statements (False: statements only).
+    can_query: ClassVar[bool] = True
 
     def __init__(self, table: str = "playerstotaltweets", spec: TableSpec = TOTALS) -> None:
         self.table = check_table_name(table)
@@ -263,15 +282,40 @@ class Warehouse(ABC):
             LoadError: the load failed and was rolled back.
         """
 
-    @abstractmethod
-    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
+    def query(
+        self,
+        sql: str,
+        params: Sequence[Any] | None = None,
+        *,
+        max_rows: int | None = 1000,
+        write: bool = False,
+    ) -> QueryResult:
         """Run one read-only statement (anything with ``write``) and return at most
         ``max_rows`` rows of the last result.
 
+        Args:
+            sql: The statement; ``$1``, ``$2``, ... mark the parameters.
+            params: Their values, in order (a list is one array parameter).
+            max_rows: At most this many rows (``None``: all of them).
+            write: Run anything (several statements too, without ``params``) and commit.
+
         Raises:
+            NoWarehouseError: the DuckDB file does not exist yet.
+            NoTableError: the statement reads a table that does not exist.
             QueryError: the statement failed, or was refused in read-only mode.
-            WarehouseUnavailableError: the target cannot be reached.
+            WarehouseUnavailableError: the target cannot be reached or is busy.
+            StatementsOnlyError: the backend cannot query (:attr:`can_query` is False).
         """
+        limit = None if max_rows is None else max_rows + 1
+        fetched = self._run(sql, list(params or ()), limit, write)
+        rows = [tuple(r) for r in fetched.rows[:max_rows]]
+        truncated = max_rows is not None and len(fetched.rows) > max_rows
+        return QueryResult(fetched.columns, rows, truncated, fetched.notes)
+
+    @abstractmethod
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """Run ``sql`` for :meth:`query` and fetch at most ``limit`` rows (``None``: all),
+        mapping the engine's errors as :meth:`query` documents."""
 
     @abstractmethod
     def columns(self) -> list[Column] | None:

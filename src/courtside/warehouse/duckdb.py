@@ -9,10 +9,12 @@ TO '/any/path'`` or ``read_text('/etc/passwd')`` cannot reach the file system.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -33,6 +35,8 @@ from courtside.warehouse.base import (
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
     LoadError,
+    NoTableError,
+    NoWarehouseError,
     QueryError,
     WarehouseConfigError,
     WarehouseUnavailableError,
@@ -45,6 +49,13 @@ _TYPES = {
     "VARCHAR": f"varchar({PLAYER_MAX_CHARS})",
     "DOUBLE": "double precision",
 }
+
+
+_MISSING_TABLE = re.compile(r"Table with name (.+?) does not exist")
+
+
+def _one_line(exc: Exception) -> str:
+    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def _rollback(con: duckdb.DuckDBPyConnection) -> None:
@@ -87,7 +98,7 @@ class DuckDBWarehouse(Warehouse):
 
     def _connect(self, *, read_only: bool) -> duckdb.DuckDBPyConnection:
         if read_only and not self.path.exists():
-            raise WarehouseConfigError(
+            raise NoWarehouseError(
                 f"no DuckDB warehouse at {self.path} yet: run `courtside load` first"
             )
         if not read_only:
@@ -96,12 +107,13 @@ class DuckDBWarehouse(Warehouse):
             return duckdb_connect(str(self.path), read_only=read_only)
         except duckdb.IOException as exc:
             raise WarehouseUnavailableError(
-                f"cannot open the DuckDB warehouse {self.path}: {exc} (another process may "
-                "be writing it; retry later)"
+                f"cannot open the DuckDB warehouse {self.path}: {_one_line(exc)} (another "
+                "process may be writing it; retry later)"
             ) from None
         except duckdb.Error as exc:
             raise WarehouseConfigError(
-                f"cannot open the DuckDB warehouse {self.path}: {exc}"
+                f"cannot open the DuckDB warehouse {self.path}: {_one_line(exc)} (is it a "
+                "DuckDB file written by `courtside load`?)"
             ) from None
 
     def _columns(self, con: duckdb.DuckDBPyConnection) -> list[Column] | None:
@@ -170,27 +182,33 @@ class DuckDBWarehouse(Warehouse):
             seconds=time.perf_counter() - started,
         )
 
-    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
-        """Run ``sql``: one query on a read-only, locked-down connection (no file access,
-        no extensions, configuration locked), or, with ``write``, anything on a read-write
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """One query on a read-only, locked-down connection (no file access, no
+        extensions, configuration locked), or, with ``write``, anything on a read-write
         connection (committed)."""
         con = self._connect(read_only=not write)
         try:
             if not write:
                 lock_down(con)
                 check_read_only(con, sql)
-            cur = con.execute(sql)
+            cur = con.execute(sql, params) if params else con.execute(sql)
             if cur.description is None:
                 return QueryResult(columns=[], rows=[])
             columns = [d[0] for d in cur.description]
-            fetched = cur.fetchmany(max_rows + 1)
+            fetched = cur.fetchall() if limit is None else cur.fetchmany(limit)
+        except duckdb.CatalogException as exc:
+            missing = _MISSING_TABLE.search(str(exc))
+            if missing is None:
+                raise QueryError(self._failed(exc)) from None
+            raise NoTableError(
+                f"{self.describe()} has no table {missing.group(1)}", missing.group(1)
+            ) from None
         except (duckdb.Error, ReadOnlyStatementError) as exc:
-            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-            raise QueryError(f"query failed on {self.describe()}: {first}") from None
+            raise QueryError(self._failed(exc)) from None
         finally:
             con.close()
-        return QueryResult(
-            columns=columns,
-            rows=[tuple(r) for r in fetched[:max_rows]],
-            truncated=len(fetched) > max_rows,
-        )
+        return QueryResult(columns=columns, rows=fetched)
+
+    def _failed(self, exc: Exception) -> str:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return f"query failed on {self.describe()}: {first}"  # the first line says it all

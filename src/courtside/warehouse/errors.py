@@ -1,4 +1,6 @@
-"""Errors of the warehouse loader and its backends."""
+"""Errors of the warehouse backends, for every caller (the loader, ``warehouse query``, the
+dashboard): each backend maps its engine's errors onto these, with the password already
+redacted, so callers never look at a DuckDB or psycopg exception."""
 
 from __future__ import annotations
 
@@ -15,6 +17,17 @@ class WarehouseUnavailableError(WarehouseError, TransientError):
 
 class WarehouseConfigError(WarehouseError, TerminalError):
     """A bad target: an unsupported URL scheme, a missing file, a bad table name."""
+
+
+class NoWarehouseError(WarehouseConfigError):
+    """The DuckDB warehouse file does not exist yet (nothing was loaded)."""
+
+
+class StatementsOnlyError(WarehouseConfigError):
+    """The target cannot be connected to (Redshift): courtside only writes its statements.
+
+    See :attr:`courtside.warehouse.base.Warehouse.can_query` and ``can_load``.
+    """
 
 
 class SchemaMismatchError(WarehouseError, TerminalError):
@@ -41,4 +54,16 @@ class LoadError(WarehouseError, TerminalError):
 
 
 class QueryError(WarehouseError, TerminalError):
-    """A ``courtside warehouse query`` statement failed."""
+    """A query failed (or was refused in read-only mode)."""
+
+
+class NoTableError(QueryError):
+    """A query read a table that does not exist (yet).
+
+    Attributes:
+        table: The missing table as the engine named it (``None`` when it did not).
+    """
+
+    def __init__(self, message: str, table: str | None = None) -> None:
+        super().__init__(message)
+        self.table = table

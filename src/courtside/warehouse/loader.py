@@ -28,15 +28,16 @@ import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import SecretStr
 
 from courtside.config import Settings
 from courtside.job.output import SENTIMENT_ZONE, output_days
 from courtside.runs import Run, RunRecorder
+from courtside.warehouse import open_warehouse as open_backend
 from courtside.warehouse.base import MODES, SENTIMENT, TOTALS, LoadStats, TableSpec, Warehouse
-from courtside.warehouse.config import LoadMode
+from courtside.warehouse.config import TARGETS, LoadMode, Target, warehouse_target
 from courtside.warehouse.errors import WarehouseConfigError
 from courtside.warehouse.rows import (
     Rejected,
@@ -50,9 +51,6 @@ from courtside.warehouse.rows import (
 __all__ = ["TARGETS", "LoadOutcome", "load", "open_warehouse", "prepare_rows", "resolve_target"]
 
 log = logging.getLogger(__name__)
-
-Target = Literal["duckdb", "postgres", "redshift"]
-TARGETS: tuple[Target, ...] = ("duckdb", "postgres", "redshift")
 
 
 @dataclass(frozen=True)
@@ -113,27 +111,16 @@ class LoadOutcome:
         }
 
 
-def _url_of(settings: Settings, url: SecretStr | str | None) -> SecretStr | None:
-    if url is None:
-        return settings.warehouse.url
-    return url if isinstance(url, SecretStr) else SecretStr(url)
-
-
 def resolve_target(
     settings: Settings, target: str | None = None, url: SecretStr | str | None = None
 ) -> Target:
-    """The target: as given, else ``postgres`` when a URL is configured, else ``duckdb``.
+    """The target: as given, else from the URL's form (``duckdb:<path>``, PostgreSQL,
+    Redshift), else ``duckdb`` (see :func:`courtside.warehouse.config.warehouse_target`).
 
     Raises:
-        WarehouseConfigError: for an unknown target.
+        WarehouseConfigError: for an unknown target or URL form.
     """
-    if target is None:
-        return "postgres" if _url_of(settings, url) is not None else "duckdb"
-    if target not in TARGETS:
-        raise WarehouseConfigError(
-            f"unknown warehouse target {target[:40]!r} (use {', '.join(TARGETS)})"
-        )
-    return target
+    return warehouse_target(settings.warehouse, settings.home, target=target, url=url).kind
 
 
 def open_warehouse(
@@ -143,35 +130,13 @@ def open_warehouse(
     url: SecretStr | str | None = None,
     spec: TableSpec = TOTALS,
 ) -> Warehouse:
-    """The configured warehouse backend (DuckDB file or PostgreSQL) for the table of
-    ``spec`` (``warehouse.table`` or ``warehouse.sentiment_table``).
+    """The configured warehouse backend for the table of ``spec``: the seam's
+    :func:`courtside.warehouse.open_warehouse` for ``settings``.
 
     Raises:
-        WarehouseConfigError: for ``redshift`` (statements only) or PostgreSQL without a URL.
+        WarehouseConfigError: for a bad target or URL, or PostgreSQL without a URL.
     """
-    kind = resolve_target(settings, target, url)
-    cfg = settings.warehouse
-    if kind == "redshift":
-        raise WarehouseConfigError(
-            "courtside cannot connect to Redshift: use `courtside load --dry-run --target "
-            "redshift` to write the statements, and run them in Redshift"
-        )
-    if kind == "postgres":
-        secret = _url_of(settings, url)
-        if secret is None:
-            raise WarehouseConfigError(
-                "the postgres target needs a URL: --url postgresql://... or warehouse.url "
-                "(COURTSIDE_WAREHOUSE__URL)"
-            )
-        from courtside.warehouse.postgres import PostgresWarehouse
-
-        return PostgresWarehouse(
-            secret, _table_name(settings, spec), connect_timeout_s=cfg.connect_timeout_s, spec=spec
-        )
-    from courtside.warehouse.duckdb import DuckDBWarehouse
-
-    path = cfg.duckdb_file or settings.home / "warehouse.duckdb"
-    return DuckDBWarehouse(path.resolve(), _table_name(settings, spec), spec)
+    return open_backend(settings.warehouse, settings.home, target=target, url=url, spec=spec)
 
 
 def _table_name(settings: Settings, spec: TableSpec) -> str:

@@ -10,6 +10,7 @@ port and database, never the password.
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator, Sequence
 from datetime import date
@@ -33,6 +34,7 @@ from courtside.warehouse.base import (
 from courtside.warehouse.config import LoadMode
 from courtside.warehouse.errors import (
     LoadError,
+    NoTableError,
     QueryError,
     SchemaMismatchError,
     WarehouseConfigError,
@@ -42,9 +44,15 @@ from courtside.warehouse.errors import (
 __all__ = ["PostgresWarehouse", "is_postgres_url"]
 
 _SCHEMES = ("postgresql://", "postgres://")
-# Connection errors that retrying cannot fix: bad database, role or password.
+# Connection errors that retrying cannot fix: bad database, role or password. psycopg
+# gives no SQLSTATE for a refused connection, so the server's FATAL message says it too.
 _TERMINAL_SQLSTATES = {"3D000", "28000", "28P01", "42501"}
+_TERMINAL_FATAL = re.compile(
+    r"FATAL:\s+(?:password authentication failed|(?:database|role) \"[^\"]*\" does not exist"
+    r"|no pg_hba\.conf entry|permission denied)"
+)
 _COPY_BATCH_ROWS = 200_000
+_MISSING_TABLE = re.compile(r'relation "([^"]+)" does not exist')
 _SUPERUSER_NOTE = (
     "connected as a role that may read and write server files (superuser or "
     "pg_*_server_files): a read-only transaction does not stop pg_read_file() or COPY ... "
@@ -88,19 +96,26 @@ class PostgresWarehouse(Warehouse):
                 "the warehouse URL must start with postgresql:// (or postgres://)"
             )
         self._info = _parse(raw)
+        # Whether the role may touch server files: asked once per object, as the
+        # dashboard sends several queries through one.
+        self._privileged: bool | None = None
 
     def describe(self) -> str:
         """``postgresql://user@host:port/database``, without the password."""
         info = self._info
         user = f"{info.get('user')}@" if info.get("user") else ""
         host = info.get("host") or "localhost"
-        return f"postgresql://{user}{host}:{info.get('port') or 5432}/{info.get('dbname', '')}"
+        where = f"postgresql://{user}{host}:{info.get('port') or 5432}/{info.get('dbname', '')}"
+        password = info.get("password")
+        return where.replace(password, "<redacted>") if password else where
 
     def _safe(self, text: str) -> str:
+        """``text`` on one line, without the password (however the server quoted it) or
+        any other credential :func:`~courtside.runs.scrub` knows."""
         password = self._info.get("password")
         if password:
             text = text.replace(password, "<redacted>")
-        return scrub(text.strip())
+        return scrub(" ".join(text.split()))
 
     def _connect(self, *, read_only: bool = False) -> Any:
         import psycopg
@@ -113,7 +128,7 @@ class PostgresWarehouse(Warehouse):
             )
         except psycopg.Error as exc:
             reason = self._safe(str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-            if getattr(exc, "sqlstate", None) in _TERMINAL_SQLSTATES:
+            if _refused(exc):
                 raise WarehouseConfigError(
                     f"PostgreSQL {self.describe()} refused the connection: {reason}"
                 ) from None
@@ -208,28 +223,43 @@ class PostgresWarehouse(Warehouse):
         )
         return int(cur.rowcount)
 
-    def query(self, sql: str, *, max_rows: int = 1000, write: bool = False) -> QueryResult:
-        """Run ``sql``: by default one statement (a server-side prepared statement, which
-        PostgreSQL refuses to hold more than one command) in a read-only transaction that
-        is rolled back; with ``write``, any statements in one committed transaction."""
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """By default one statement (a server-side prepared statement, which PostgreSQL
+        refuses to hold more than one command) in a read-only transaction that is rolled
+        back; with ``write``, any statements in one committed transaction. ``$1``, ``$2``,
+        ... are the server's own placeholders: the text is sent as written, the values
+        separately."""
         import psycopg
 
         conn = self._connect(read_only=not write)
         notes: list[str] = []
         try:
-            with conn.cursor() as cur:
-                if not write and self._file_privileged(cur):
-                    notes.append(_SUPERUSER_NOTE)
+            with psycopg.RawCursor(conn) as cur:
+                if not write:
+                    if self._privileged is None:
+                        self._privileged = self._file_privileged(cur)
+                    if self._privileged:
+                        notes.append(_SUPERUSER_NOTE)
                 if write:
-                    cur.execute(sql)
+                    cur.execute(sql, params or None)
                     while cur.nextset():  # the last statement's result
                         pass
                 else:
-                    cur.execute(sql, prepare=True)
+                    cur.execute(sql, params or None, prepare=True)
                 columns = [d.name for d in cur.description] if cur.description else []
-                fetched = cur.fetchmany(max_rows + 1) if cur.description else []
+                fetched: list[Any] = []
+                if cur.description:
+                    fetched = cur.fetchall() if limit is None else cur.fetchmany(limit)
             if write:
                 conn.commit()
+        except psycopg.errors.UndefinedTable as exc:
+            missing = _MISSING_TABLE.search(str(exc))
+            if missing is None:
+                raise NoTableError(
+                    f"query failed on {self.describe()}: {self._safe(str(exc))}"
+                ) from None
+            table = self._safe(missing.group(1))
+            raise NoTableError(f"{self.describe()} has no table {table}", table) from None
         except psycopg.OperationalError as exc:
             raise WarehouseUnavailableError(
                 f"lost PostgreSQL {self.describe()}: {self._safe(str(exc))}"
@@ -238,12 +268,7 @@ class PostgresWarehouse(Warehouse):
             raise QueryError(f"query failed on {self.describe()}: {self._safe(str(exc))}") from None
         finally:
             _close_quietly(conn)
-        return QueryResult(
-            columns=columns,
-            rows=[tuple(r) for r in fetched[:max_rows]],
-            truncated=len(fetched) > max_rows,
-            notes=notes,
-        )
+        return QueryResult(columns=columns, rows=fetched, notes=notes)
 
     @staticmethod
     def _file_privileged(cur: Any) -> bool:
@@ -256,6 +281,14 @@ class PostgresWarehouse(Warehouse):
         )
         row = cur.fetchone()
         return bool(row and row[0])
+
+
+def _refused(exc: Exception) -> bool:
+    """True when the server refused the connection for good (a bad database, role or
+    password), not for a while (down, starting, too many connections)."""
+    if getattr(exc, "sqlstate", None) in _TERMINAL_SQLSTATES:
+        return True
+    return bool(_TERMINAL_FATAL.search(str(exc)))
 
 
 def _close_quietly(conn: Any) -> None:

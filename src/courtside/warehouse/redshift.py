@@ -13,6 +13,10 @@ empty if a later COPY failed.
 
 Every value written into the SQL is validated first: the table is a plain identifier,
 the S3 URI and the IAM role match strict patterns, and days are real dates.
+
+:class:`RedshiftWarehouse` is the backend that :func:`courtside.warehouse.open_warehouse`
+returns for a Redshift URL or target: it has no capability (``can_load`` and
+``can_query`` are False), so callers show "statements only" instead of connecting.
 """
 
 from __future__ import annotations
@@ -20,19 +24,42 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import date
+from typing import Any
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+from pydantic import SecretStr
 
 from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE
 from courtside.sqltext import sql_literal
-from courtside.warehouse.base import TOTALS, TableSpec, check_table_name
+from courtside.warehouse.base import (
+    TOTALS,
+    Column,
+    LoadStats,
+    QueryResult,
+    TableSpec,
+    Warehouse,
+    check_table_name,
+)
 from courtside.warehouse.config import LoadMode
-from courtside.warehouse.errors import WarehouseConfigError
+from courtside.warehouse.errors import StatementsOnlyError, WarehouseConfigError
 
-__all__ = ["PLACEHOLDER_IAM_ROLE", "PLACEHOLDER_S3_URI", "redshift_statements"]
+__all__ = [
+    "PLACEHOLDER_IAM_ROLE",
+    "PLACEHOLDER_S3_URI",
+    "STATEMENTS_ONLY",
+    "RedshiftWarehouse",
+    "redshift_statements",
+]
 
 PLACEHOLDER_S3_URI = "s3://<your-bucket>/<prefix>"
 PLACEHOLDER_IAM_ROLE = "arn:aws:iam::<account-id>:role/<redshift-s3-role>"
 _S3_URI = re.compile(r"^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?$")
 _IAM_ROLE = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/[A-Za-z0-9_+=,.@/-]{1,512}$")
+STATEMENTS_ONLY = (
+    "courtside cannot connect to Redshift (statements only): use `courtside load --dry-run "
+    "--target redshift` to write the statements, and run them in Redshift"
+)
 
 
 def redshift_statements(
@@ -104,3 +131,59 @@ def redshift_statements(
         ]
     lines.append("COMMIT;")
     return "\n".join(lines) + "\n"
+
+
+class RedshiftWarehouse(Warehouse):
+    """Redshift as a target courtside writes statements for but never connects to.
+
+    Args:
+        url: The Redshift URL, if one was given (only named, without its password).
+        table: The warehouse table.
+        spec: Its shape.
+    """
+
+    kind = "redshift"
+    can_load = False
+    can_query = False
+
+    def __init__(
+        self,
+        url: SecretStr | str | None = None,
+        table: str = "playerstotaltweets",
+        spec: TableSpec = TOTALS,
+    ) -> None:
+        super().__init__(table, spec)
+        raw = url.get_secret_value() if isinstance(url, SecretStr) else url
+        self._where = _safe_endpoint(raw) if raw else None
+
+    def describe(self) -> str:
+        """``redshift://user@host:port/database (statements only)``, never a password."""
+        return f"{self._where or 'redshift'} (statements only)"
+
+    def load(self, rows: pa.Table, days: Sequence[date], mode: LoadMode) -> LoadStats:
+        """Refused: see :data:`STATEMENTS_ONLY`."""
+        raise StatementsOnlyError(STATEMENTS_ONLY)
+
+    def _run(self, sql: str, params: list[Any], limit: int | None, write: bool) -> QueryResult:
+        """Refused: see :data:`STATEMENTS_ONLY`."""
+        raise StatementsOnlyError(STATEMENTS_ONLY)
+
+    def columns(self) -> list[Column] | None:
+        """Refused: see :data:`STATEMENTS_ONLY`."""
+        raise StatementsOnlyError(STATEMENTS_ONLY)
+
+
+def _safe_endpoint(url: str) -> str | None:
+    """``redshift://user@host:port/database`` from a Redshift URL (any of its forms),
+    without the password or the query string; ``None`` when it does not parse."""
+    try:
+        parts = urlsplit(re.sub(r"^[^/]*://", "redshift://", url.strip(), count=1))
+        host, port = parts.hostname, parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    user = f"{parts.username}@" if parts.username else ""
+    database = parts.path.strip("/").split("/")[0]
+    where = f"redshift://{user}{host}:{port or 5439}/{database}"
+    return where.replace(parts.password, "<redacted>") if parts.password else where
