@@ -26,8 +26,9 @@ def load_cmd(
     url: Annotated[
         str | None,
         typer.Option(
-            help="PostgreSQL URL (prefer COURTSIDE_WAREHOUSE__URL: a URL with a password "
-            "on the command line is visible to other users).",
+            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (prefer "
+            "COURTSIDE_WAREHOUSE__URL: a URL with a password on the command line is visible "
+            "to other users).",
             show_default=False,
         ),
     ] = None,

@@ -31,7 +31,11 @@ def nightly(
     ] = None,
     url: Annotated[
         str | None,
-        typer.Option(help="PostgreSQL URL (or COURTSIDE_WAREHOUSE__URL).", show_default=False),
+        typer.Option(
+            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
+            "COURTSIDE_WAREHOUSE__URL).",
+            show_default=False,
+        ),
     ] = None,
     mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,

@@ -34,7 +34,11 @@ def query(
     ] = None,
     url: Annotated[
         str | None,
-        typer.Option(help="PostgreSQL URL (or COURTSIDE_WAREHOUSE__URL).", show_default=False),
+        typer.Option(
+            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
+            "COURTSIDE_WAREHOUSE__URL).",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     max_rows: Annotated[int, typer.Option(help="Print at most this many rows.")] = 1000,
