@@ -6,7 +6,7 @@ EXTRAS ?= dev,postgres,spark,flink,dashboard,aws,enrich
 comma := ,
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 
-.PHONY: demo test lint typecheck install bench clean
+.PHONY: demo demo-aws test lint typecheck install bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -21,6 +21,11 @@ install: $(STAMP)
 demo:
 	$(MAKE) install EXTRAS=postgres,dashboard,enrich
 	$(BIN)/courtside demo
+
+# The same demo on S3, Kinesis, DynamoDB, Glue and SNS, on a local AWS-protocol server.
+demo-aws:
+	$(MAKE) install EXTRAS=postgres,dashboard,enrich,aws-local
+	$(BIN)/courtside demo --aws
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -68,8 +68,10 @@ def run_demo(
     days: int = 3,
     seed: int = 42,
     say: Callable[[str], None] = lambda _: None,
+    notify_channel: str | None = None,
 ) -> DemoReport:
-    """Generate ``posts`` over ``days`` days and run every available stage on them."""
+    """Generate ``posts`` over ``days`` days and run every available stage on them (and,
+    with ``notify_channel``, send the alerts through that channel once each)."""
     started = time.monotonic()
     report = DemoReport()
     init_home(settings)
@@ -120,6 +122,12 @@ def run_demo(
             alert = json.loads(rec.data)
             alerts[alert.get("alert_id", rec.seq)] = alert  # an update replaces its alert
     report.alerts = list(alerts.values())
+    if notify_channel is not None:
+        from courtside.notify.service import run_notifier
+
+        say(f"sending each alert once through the {notify_channel} channel")
+        notified = run_notifier(settings, notify_channel, once=True)
+        report.steps.append({"step": "notify", **notified.as_dict()})
 
     say("running the nightly pipeline: dedupe -> crawl -> daily job per day -> load")
     from courtside.pipeline import run_nightly
