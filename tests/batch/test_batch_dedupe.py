@@ -20,6 +20,7 @@ from courtside.batch.state import job_lock
 from courtside.config import Settings, load_settings
 from courtside.errors import LakeError
 from courtside.generate.generator import GeneratorConfig
+from courtside.lake.tables import committed_files
 from courtside.runs import RunRecorder
 
 DAY1 = "year=2020/month=03/day=01"
@@ -149,11 +150,13 @@ def test_two_processes_at_once_never_corrupt(courtside: Courtside, settings: Set
 
 
 def test_readers_never_see_half_a_partition(settings: Settings) -> None:
+    """A reader that takes the partition's committed objects (the lake's table contract)
+    sees the old version or the new one, never a mix, while runs replace it."""
     rows = _rows(400, seed=3)
     day1 = [r for r in rows if r["day"] == "01"]
     write_raw(settings.lake, day1[:100], per_file=100)
     run_dedupe(settings)
-    part = settings.lake / "tweets" / DAY1
+    lake = settings.places.lake
     seen: set[int] = set()
     stop = threading.Event()
 
@@ -162,10 +165,12 @@ def test_readers_never_see_half_a_partition(settings: Settings) -> None:
 
         conn = duckdb.connect()
         while not stop.is_set():
+            files = [lake.engine_url(o.key) for o in committed_files(lake, f"tweets/{DAY1}")]
             try:
-                q = f"SELECT count(*) FROM read_parquet('{part}/*.parquet')"
-                seen.add(conn.sql(q).fetchall()[0][0])
-            except duckdb.Error:  # the old file was swapped away between glob and read
+                seen.add(
+                    conn.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchall()[0][0]
+                )
+            except duckdb.Error:  # the old version was deleted between listing and read
                 continue
 
     reader = threading.Thread(target=read)
