@@ -165,6 +165,14 @@ def test_s3_lake_gives_the_rows_of_a_folder_lake(
     assert len(out) == len({r["id"] for r in out}) and not any(
         r["text"] == "redelivered" for r in out
     )
+    # A post of day 3 delivered again under day 1: the other partitions' ids (fetched
+    # as an id-only file from S3) make it a duplicate, on both lakes.
+    elsewhere = next(r for r in rows if r["day"] == "03")
+    writer.rows(lakes, [dict(elsewhere, day="01", text="moved")])
+    third = {name: run_dedupe(cfg) for name, cfg in (("s3", s3), ("local", local))}
+    assert third["s3"].counts() == third["local"].counts()
+    assert third["s3"].rows_dropped == 1 and third["s3"].partitions == [DAY1]
+    assert output(lakes[0], fmt) == output(lakes[1], fmt) == out
     # Each partition holds its committed run only: nothing superseded stays behind.
     for key in _bucket_keys(aws_endpoint, s3):
         if "/tweets/" in key:

@@ -294,10 +294,9 @@ def _dedupe(
     lake = places.lake
     workspace = open_workspace(lake, places.state_dir, run.id)
     workspace.clean_leftovers()
-    files, result.misplaced = list_raw(lake, workspace)
     bookmarks = Bookmarks(places, JOB)
     seen = {} if reset else bookmarks.processed()
-    new = [f for f in files if f.relative not in seen]
+    new, result.misplaced = list_raw(lake, workspace, done=seen)
     result.files_new = len(new)
     if not new:
         log.info("nothing new in %s/raw", lake.describe())
@@ -337,7 +336,8 @@ def _dedupe(
     try:
         gone = set(workspace.fetch([f.relative for f in new]))
         result.missing.extend(f.relative for f in new if f.relative in gone)
-        vanished = workspace.fetch(existing + other)
+        # Only the ids of the other partitions are read (the plan's contract).
+        vanished = workspace.fetch(existing) + workspace.fetch(other, columns=["id"])
         if vanished:
             raise BatchError(
                 f"{len(vanished)} object(s) of {OUTPUT_ZONE}/ vanished while the job held its"

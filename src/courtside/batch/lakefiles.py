@@ -25,10 +25,11 @@ import os
 import re
 import shutil
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from courtside.errors import LakeError
 from courtside.lake.base import Lake, LakeObject, check_key, join_key
@@ -111,9 +112,15 @@ class Workspace(ABC):
         """The local path where an engine reads the object ``key``."""
 
     @abstractmethod
-    def fetch(self, keys: Sequence[str]) -> list[str]:
+    def fetch(self, keys: Sequence[str], *, columns: Sequence[str] | None = None) -> list[str]:
         """Make the objects ``keys`` readable at :meth:`path`; return those found deleted
-        since the listing (in place: none, the engine notices them)."""
+        since the listing (in place: none, the engine notices them).
+
+        Args:
+            keys: The objects.
+            columns: Only these columns are needed (Parquet objects of a lake that is
+                not local are then fetched as a file of those columns only).
+        """
 
     @abstractmethod
     def clean_leftovers(self) -> None:
@@ -144,7 +151,7 @@ class _InPlace(Workspace):
     def path(self, key: str) -> Path:
         return Path(self.lake.engine_url(key))
 
-    def fetch(self, keys: Sequence[str]) -> list[str]:
+    def fetch(self, keys: Sequence[str], *, columns: Sequence[str] | None = None) -> list[str]:
         return []  # already there; an engine notices an object deleted meanwhile
 
     def clean_leftovers(self) -> None:
@@ -162,14 +169,17 @@ class _Downloaded(Workspace):
     def path(self, key: str) -> Path:
         return self.root / "lake" / check_key(key)  # a checked key has no ``..``
 
-    def _download(self, key: str) -> str | None:
+    def _download(self, key: str, columns: Sequence[str] | None, arrow: Any) -> str | None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
         try:
-            with self.lake.open(key) as src, open(tmp, "wb") as dst:
-                shutil.copyfileobj(src, dst, 1 << 22)
-        except LakeError:
+            if columns is not None and key.endswith(".parquet"):
+                _read_columns(arrow, key, columns, tmp)
+            else:
+                with self.lake.open(key) as src, open(tmp, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+        except (LakeError, OSError):
             tmp.unlink(missing_ok=True)
             if not self.lake.exists(key):
                 return key  # deleted since the listing
@@ -177,14 +187,27 @@ class _Downloaded(Workspace):
         os.replace(tmp, target)
         return None
 
-    def fetch(self, keys: Sequence[str]) -> list[str]:
+    def fetch(self, keys: Sequence[str], *, columns: Sequence[str] | None = None) -> list[str]:
         if not keys:
             return []
+        arrow = self.lake.arrow_filesystem() if columns is not None else None
         with ThreadPoolExecutor(min(_DOWNLOAD_THREADS, len(keys))) as pool:
-            return [key for key in pool.map(self._download, keys) if key is not None]
+            done = pool.map(lambda key: self._download(key, columns, arrow), keys)
+            return [key for key in done if key is not None]
 
     def clean_leftovers(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _read_columns(arrow: tuple[Any, str], key: str, columns: Sequence[str], out: Path) -> None:
+    """Write the ``columns`` of the Parquet object ``key`` to the local file ``out``,
+    reading only their column chunks (through Arrow's file system of the lake)."""
+    import pyarrow.parquet as pq
+
+    filesystem, base = arrow
+    with filesystem.open_input_file(f"{base}/{key}") as src:
+        table = pq.ParquetFile(src).read(columns=list(columns))
+    pq.write_table(table, out)
 
 
 def open_workspace(lake: Lake, state_dir: Path, run_id: str) -> Workspace:
@@ -205,14 +228,15 @@ def open_workspace(lake: Lake, state_dir: Path, run_id: str) -> Workspace:
 
 
 def list_raw(
-    lake: Lake, workspace: Workspace, zone: str = "raw"
+    lake: Lake, workspace: Workspace, *, done: Container[str] = (), zone: str = "raw"
 ) -> tuple[list[RawFile], list[str]]:
-    """Complete ``*.json`` objects under ``<zone>/year=/month=/day=/``, oldest name first;
-    hidden and ``_`` names are skipped.
+    """Complete ``*.json`` objects under ``<zone>/year=/month=/day=/`` whose keys are not
+    in ``done`` (the bookmark), oldest name first; hidden and ``_`` names are skipped.
 
     Returns:
         ``(files, misplaced)``: misplaced objects (keys) are outside a valid date
-        partition, so they are never read (a key cannot name a partition of its own).
+        partition or have a key the lake refuses, so they are never read (a key cannot
+        name a partition of its own).
     """
     files: list[RawFile] = []
     misplaced: list[str] = []
@@ -222,11 +246,12 @@ def list_raw(
         try:
             if not _is_partition(rel_dir):
                 raise LakeError("outside a date partition")
-            path = workspace.path(obj.key)  # refuses a key that is not safe
+            check_key(obj.key)
         except LakeError:
             misplaced.append(obj.key)
             continue
-        files.append(RawFile(obj.key, rel_dir, obj.size, path))
+        if obj.key not in done:
+            files.append(RawFile(obj.key, rel_dir, obj.size, workspace.path(obj.key)))
     files.sort(key=lambda f: (f.name, f.relative))
     return files, misplaced
 
