@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 import pytest
 
+from cli_runner_helpers import Courtside
 from courtside.aws import AwsSettings, client
 from courtside.batch import rows as rows_module
 from courtside.batch.dedupe import run_dedupe
@@ -361,3 +362,31 @@ def test_spark_on_an_s3_lake_gives_the_rows_of_a_folder_lake(
     assert out == output(lakes[1])
     assert len(out) == len({r["id"] for r in out}) == len({r["id"] for r in rows})
     _no_scratch_left(s3)
+
+
+def _cli_env(aws_endpoint: str, lake_root: str) -> dict[str, str]:
+    return {
+        "COURTSIDE_LAKE_ROOT": lake_root,
+        "COURTSIDE_AWS__ENDPOINT_URL": aws_endpoint,
+        "COURTSIDE_AWS__REGION": "us-east-1",
+        "COURTSIDE_AWS__MAX_ATTEMPTS": "1",
+    }
+
+
+def test_cli_dedupe_json_on_s3_and_a_missing_bucket_in_one_line(
+    tmp_path: Path, aws_endpoint: str, courtside: Courtside
+) -> None:
+    s3 = _s3_settings(tmp_path / "s3", aws_endpoint)
+    lake = s3.places.lake
+    RawWriter().rows([lake], _delivered(80, seed=3, days=2))
+    env = _cli_env(aws_endpoint, s3.lake_url)
+    proc = courtside("etl", "dedupe", "--format", "json", "--json", home=s3.home, env=env)
+    report = orjson.loads(proc.stdout)
+    assert report["status"] == "succeeded" and report["counts"]["partitions_written"] == 2
+    assert len(output(lake, "json")) == report["counts"]["rows_out"] > 0
+    assert all(o.name.endswith(".json") for o in table_files(lake, "tweets"))
+
+    missing = _cli_env(aws_endpoint, "s3://courtside-nobucket-d1/lake")
+    proc = courtside("etl", "dedupe", home=tmp_path / "other", env=missing, code=1, text=True)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "courtside-nobucket-d1" in lines[0] and "deploy" in lines[0]

@@ -169,15 +169,18 @@ class _Downloaded(Workspace):
     def path(self, key: str) -> Path:
         return self.root / "lake" / check_key(key)  # a checked key has no ``..``
 
-    def _download(self, key: str, columns: Sequence[str] | None, arrow: Any) -> str | None:
+    def _download(
+        self, key: str, columns: Sequence[str] | None, arrow: tuple[Any, str]
+    ) -> str | None:
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.tmp")
+        filesystem, base = arrow
         try:
             if columns is not None and key.endswith(".parquet"):
                 _read_columns(arrow, key, columns, tmp)
-            else:
-                with self.lake.open(key) as src, open(tmp, "wb") as dst:
+            else:  # streamed: an object is never held in memory whole
+                with filesystem.open_input_stream(f"{base}/{key}") as src, open(tmp, "wb") as dst:
                     shutil.copyfileobj(src, dst, 1 << 22)
         except (LakeError, OSError):
             tmp.unlink(missing_ok=True)
@@ -190,7 +193,7 @@ class _Downloaded(Workspace):
     def fetch(self, keys: Sequence[str], *, columns: Sequence[str] | None = None) -> list[str]:
         if not keys:
             return []
-        arrow = self.lake.arrow_filesystem() if columns is not None else None
+        arrow = self.lake.arrow_filesystem()
         with ThreadPoolExecutor(min(_DOWNLOAD_THREADS, len(keys))) as pool:
             done = pool.map(lambda key: self._download(key, columns, arrow), keys)
             return [key for key in done if key is not None]
