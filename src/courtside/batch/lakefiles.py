@@ -16,6 +16,12 @@ one place, :func:`open_workspace`, by :attr:`courtside.lake.base.Lake.is_local`:
 Either way the engine code is the same, and the output is published with
 :func:`courtside.lake.tables.publish` (data objects, a commit marker, then deletion of
 the old objects), never with renames of folders. The workspace is always removed.
+
+Of a Parquet table, a run on a non-local lake fetches the id column only of the
+partitions it does not rewrite (all the plan reads of them), so an incremental run
+downloads its new raw objects and the partitions it rewrites, not the whole table. With
+a Spark cluster whose executors run on other machines, the scratch folder (the state
+folder) must be storage they share, as the folder of a folder lake must be.
 """
 
 from __future__ import annotations
