@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import secrets
 import shutil
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -328,11 +329,14 @@ def test_a_crash_between_data_objects_and_marker_then_a_rerun(
 
 @pytest.mark.spark
 def test_spark_on_an_s3_lake_gives_the_rows_of_a_folder_lake(
-    tmp_path: Path, aws_endpoint: str
+    tmp_path: Path, aws_endpoint: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if shutil.which("java") is None:
         pytest.skip("Spark tests need Java 17 on PATH")
     pytest.importorskip("pyspark", reason="Spark tests need pyspark")
+    # The enrichment runs in Spark's Python workers, which PySpark starts with
+    # $PYSPARK_PYTHON (its SparkContext reads the variable, not spark.pyspark.python).
+    monkeypatch.setenv("PYSPARK_PYTHON", sys.executable)
     from courtside.batch.spark_dedupe import SparkEngine
     from courtside.engines.config import SparkSettings
     from courtside.engines.spark import spark_session
