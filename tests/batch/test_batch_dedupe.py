@@ -219,3 +219,31 @@ def test_heterogeneous_and_missing_nested_fields_are_read_not_quarantined(
     assert out["2"]["context_annotations"][0]["entity"]["name"] == "X"
     assert out["2"]["users"][0]["public_metrics"]["followers_count"] == 5
     assert out["3"]["users"] == []
+
+
+def test_a_partition_written_before_commit_markers_is_read_and_replaced(
+    settings: Settings,
+) -> None:
+    """A partition in the old layout (a ``part-0.parquet`` swapped in, no marker) counts
+    whole as the current version, is merged with the new rows, and is replaced by a
+    committed version (the old file deleted)."""
+    rows = _rows(300, seed=5)
+    day1 = [r for r in rows if r["day"] == "01"]
+    write_raw(settings.lake, day1[:100], per_file=50)
+    run_dedupe(settings)
+    part = settings.lake / "tweets" / DAY1
+    (data,) = part.glob("part-*.parquet")
+    data.rename(part / "part-0.parquet")
+    for marker in part.glob("_committed-*"):
+        marker.unlink()
+    old = output_rows(settings.lake)
+
+    write_raw(settings.lake, day1[100:] + [dict(day1[0], text="redelivered")], per_file=50)
+    result = run_dedupe(settings)
+
+    out = output_rows(settings.lake)
+    assert result.rows_existing == len(old)
+    assert len(out) == len({r["id"] for r in out}) == len({r["id"] for r in day1})
+    assert not any(r["text"] == "redelivered" for r in out)
+    assert not (part / "part-0.parquet").exists()
+    assert len(list(part.glob("_committed-*"))) == 1
