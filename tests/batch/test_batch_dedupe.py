@@ -20,6 +20,7 @@ from courtside.batch.state import job_lock
 from courtside.config import Settings, load_settings
 from courtside.errors import LakeError
 from courtside.generate.generator import GeneratorConfig
+from courtside.lake.tables import committed_files
 from courtside.runs import RunRecorder
 
 DAY1 = "year=2020/month=03/day=01"
@@ -149,11 +150,13 @@ def test_two_processes_at_once_never_corrupt(courtside: Courtside, settings: Set
 
 
 def test_readers_never_see_half_a_partition(settings: Settings) -> None:
+    """A reader that takes the partition's committed objects (the lake's table contract)
+    sees the old version or the new one, never a mix, while runs replace it."""
     rows = _rows(400, seed=3)
     day1 = [r for r in rows if r["day"] == "01"]
     write_raw(settings.lake, day1[:100], per_file=100)
     run_dedupe(settings)
-    part = settings.lake / "tweets" / DAY1
+    lake = settings.places.lake
     seen: set[int] = set()
     stop = threading.Event()
 
@@ -162,10 +165,12 @@ def test_readers_never_see_half_a_partition(settings: Settings) -> None:
 
         conn = duckdb.connect()
         while not stop.is_set():
+            files = [lake.engine_url(o.key) for o in committed_files(lake, f"tweets/{DAY1}")]
             try:
-                q = f"SELECT count(*) FROM read_parquet('{part}/*.parquet')"
-                seen.add(conn.sql(q).fetchall()[0][0])
-            except duckdb.Error:  # the old file was swapped away between glob and read
+                seen.add(
+                    conn.execute("SELECT count(*) FROM read_parquet(?)", [files]).fetchall()[0][0]
+                )
+            except duckdb.Error:  # the old version was deleted between listing and read
                 continue
 
     reader = threading.Thread(target=read)
@@ -214,3 +219,31 @@ def test_heterogeneous_and_missing_nested_fields_are_read_not_quarantined(
     assert out["2"]["context_annotations"][0]["entity"]["name"] == "X"
     assert out["2"]["users"][0]["public_metrics"]["followers_count"] == 5
     assert out["3"]["users"] == []
+
+
+def test_a_partition_written_before_commit_markers_is_read_and_replaced(
+    settings: Settings,
+) -> None:
+    """A partition in the old layout (a ``part-0.parquet`` swapped in, no marker) counts
+    whole as the current version, is merged with the new rows, and is replaced by a
+    committed version (the old file deleted)."""
+    rows = _rows(300, seed=5)
+    day1 = [r for r in rows if r["day"] == "01"]
+    write_raw(settings.lake, day1[:100], per_file=50)
+    run_dedupe(settings)
+    part = settings.lake / "tweets" / DAY1
+    (data,) = part.glob("part-*.parquet")
+    data.rename(part / "part-0.parquet")
+    for marker in part.glob("_committed-*"):
+        marker.unlink()
+    old = output_rows(settings.lake)
+
+    write_raw(settings.lake, day1[100:] + [dict(day1[0], text="redelivered")], per_file=50)
+    result = run_dedupe(settings)
+
+    out = output_rows(settings.lake)
+    assert result.rows_existing == len(old)
+    assert len(out) == len({r["id"] for r in out}) == len({r["id"] for r in day1})
+    assert not any(r["text"] == "redelivered" for r in out)
+    assert not (part / "part-0.parquet").exists()
+    assert len(list(part.glob("_committed-*"))) == 1

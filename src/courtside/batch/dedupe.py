@@ -1,22 +1,28 @@
 """The de-duplication job (the Glue job): ``raw/`` to ``tweets/``, one row per post id.
 
-The job, whatever the engine:
+The job, whatever the engine and wherever the lake (a folder or ``s3://bucket/prefix``:
+it touches the lake only through :class:`courtside.lake.base.Lake`):
 
 1. takes the job lock (a second run refuses, or waits ``lock_wait_s``);
-2. lists the complete raw files and keeps those not in the bookmark (all of them with
-   ``reset_bookmark``);
-3. plans the output partitions those files touch; their current rows are merged with
-   the new ones (existing rows win, then the earliest delivery);
-4. lets the engine write the partitions into a staging folder. A raw file the engine
+2. lists the complete raw objects and keeps those not in the bookmark (all of them with
+   ``reset_bookmark``); bookmarks hold keys relative to the lake and stay in the local
+   state folder;
+3. plans the output partitions those files touch; their current rows (the partitions'
+   committed objects, :func:`courtside.lake.tables.committed_files`) are merged with the
+   new ones (existing rows win, then the earliest delivery);
+4. lets the engine write the partitions into the run's local workspace
+   (:func:`courtside.batch.lakefiles.open_workspace`: a folder lake is read in place, any
+   other lake has the run's inputs downloaded first). A raw file the engine
    cannot read whole is split row by row (:mod:`courtside.batch.rows`): its readable rows
    are processed, the others are written with their reason to
-   ``<lake>/errors/year=/month=/day=/error=dedupe-rejected/<raw file name>`` (the raw
+   ``errors/year=/month=/day=/error=dedupe-rejected/<raw file name>`` (the raw
    file's partition). Only a file that cannot be read at all is quarantined whole (moved
-   to ``<lake>/quarantine/...`` with the reason);
-5. swaps each staged partition in atomically, then records the bookmark, so a crash at
-   any point leaves either the old or the new partition and reprocesses at most the
-   files of this run (which the merge makes harmless; reject files are rewritten under
-   the same names).
+   to ``quarantine/<its key>`` with the reason);
+5. publishes each written partition with :func:`courtside.lake.tables.publish` (data
+   objects ``part-<run>-<n>``, then the ``_committed-<run>`` marker, then deletion of the
+   old objects), then records the bookmark, so a crash at any point leaves readers the
+   old or the new partition and reprocesses at most the files of this run (which the
+   merge makes harmless; reject files are rewritten under the same names).
 
 With enrichment on (``[batch] enrich``, the default) every row the engine writes gets the
 :mod:`courtside.enrich` columns (sentiment, language, entities) on its way to
@@ -36,31 +42,35 @@ A run that rejected rows or quarantined files ends ``succeeded_with_rejects``.
 from __future__ import annotations
 
 import logging
-import shutil
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.engine import DedupeEngine, DedupePlan, EngineResult, make_engine
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import (
-    STAGING,
     RawFile,
-    clean_staging,
     list_raw,
+    open_workspace,
     output_partitions,
-    partition_files,
     quarantine,
-    staging_dir,
-    swap_partition,
+    staged_partitions,
 )
 from courtside.batch.rows import RowSplitter
 from courtside.batch.state import Bookmarks, job_lock
 from courtside.config import Settings
-from courtside.errors import LakeError
+from courtside.lake.base import Lake, LakeObject, join_key
+from courtside.lake.tables import new_run_id, publish
 from courtside.runs import SUCCEEDED, SUCCEEDED_WITH_REJECTS, Run, RunRecorder
+
+if TYPE_CHECKING:
+    from courtside.batch.config import BatchSettings
+    from courtside.engines.config import SparkSettings
+    from courtside.places import Places
 
 __all__ = ["DedupeResult", "run_dedupe"]
 
@@ -68,6 +78,7 @@ log = logging.getLogger(__name__)
 JOB = "dedupe"
 OUTPUT_ZONE = "tweets"
 _SUFFIX = {"parquet": ".parquet", "json": ".json"}
+_PUBLISH_THREADS = 8
 
 
 @dataclass
@@ -195,10 +206,10 @@ def _enrich_summary(files: list[Path], fmt: str) -> dict[str, dict[str, int]]:
     return {key: dict(sorted(values.items())) for key, values in summary.items()}
 
 
-def _output_format(table_dir: Path) -> str | None:
-    for part in output_partitions(table_dir):
+def _output_format(current: dict[str, list[LakeObject]]) -> str | None:
+    for files in current.values():
         for fmt, suffix in _SUFFIX.items():
-            if partition_files(table_dir, part, suffix):
+            if any(f.name.endswith(suffix) for f in files):
                 return fmt
     return None
 
@@ -217,7 +228,7 @@ def run_dedupe(
     """Run the de-duplication job once, recorded as a ``job`` run named ``dedupe``.
 
     Args:
-        settings: The home folder.
+        settings: The configuration (the job reads its places, ``[batch]`` and ``[spark]``).
         engine: ``duckdb`` (default), ``spark`` or an engine object.
         format: Output format, ``parquet`` (default) or ``json``.
         reset_bookmark: Reprocess every raw file and rebuild their partitions.
@@ -228,7 +239,7 @@ def run_dedupe(
 
     Raises:
         JobBusyError: another run holds the lock.
-        LakeError: the lake does not exist.
+        LakeError: the lake does not exist (or its bucket), or cannot be reached.
         BatchError: the engine failed, or the output holds another format.
     """
     cfg = settings.batch
@@ -248,8 +259,9 @@ def run_dedupe(
     with recorder.run("job", JOB, params, parent=parent) as run:
         result = DedupeResult(run.id, engine_name, fmt, enrich=enrich)
         try:
-            with job_lock(settings, JOB, cfg.lock_wait_s if wait_s is None else wait_s):
-                _dedupe(settings, engine, fmt, reset_bookmark, run, result)
+            places = settings.places
+            with job_lock(places, JOB, cfg.lock_wait_s if wait_s is None else wait_s):
+                _dedupe(places, cfg, settings.spark, engine, fmt, reset_bookmark, run, result)
         finally:
             for name, value in result.counts().items():
                 run.set_count(name, value)
@@ -270,110 +282,157 @@ def run_dedupe(
 
 
 def _dedupe(
-    settings: Settings,
+    places: Places,
+    batch: BatchSettings,
+    spark: SparkSettings,
     engine_spec: str | DedupeEngine,
     fmt: str,
     reset: bool,
     run: Run,
     result: DedupeResult,
 ) -> None:
-    lake = settings.lake
-    if not lake.is_dir():
-        raise LakeError(f"the lake {lake} does not exist (run courtside init)")
-    clean_staging(lake)
-    table_dir = lake / OUTPUT_ZONE
-    files, misplaced = list_raw(lake)
-    result.misplaced = [str(p.relative_to(lake)) for p in misplaced]
-    bookmarks = Bookmarks(settings, JOB)
+    lake = places.lake
+    workspace = open_workspace(lake, places.state_dir, run.id)
+    workspace.clean_leftovers()
+    bookmarks = Bookmarks(places, JOB)
     seen = {} if reset else bookmarks.processed()
-    new = [f for f in files if f.relative not in seen]
+    new, result.misplaced = list_raw(lake, workspace, done=seen)
     result.files_new = len(new)
     if not new:
-        log.info("nothing new in %s/raw", lake)
+        log.info("nothing new in %s/raw", lake.describe())
         if reset:
             bookmarks.reset()
         return
 
     touched = sorted({f.partition for f in new})
-    live = output_partitions(table_dir)
-    current = _output_format(table_dir)
+    live = output_partitions(lake, OUTPUT_ZONE)
+    current = _output_format(live)
     if current is not None and current != fmt:
         uncovered = set(live) - set(touched)
         if not reset or uncovered:
             raise BatchError(
-                f"{table_dir} holds {current} files; run with --format {current}, or with"
-                f" --reset-bookmark while every partition still has its raw files"
+                f"{lake.describe()}/{OUTPUT_ZONE} holds {current} files; run with --format"
+                f" {current}, or with --reset-bookmark while every partition still has its"
+                " raw files"
             )
     suffix = _SUFFIX[fmt]
-    existing = [] if reset else [p for t in touched for p in partition_files(table_dir, t, suffix)]
+    existing = (
+        []
+        if reset
+        else [o.key for t in touched for o in live.get(t, ()) if o.name.endswith(suffix)]
+    )
+    other_suffix = _SUFFIX[current or fmt]
     other = [
-        p
-        for part in live
+        o.key
+        for part, objects in live.items()
         if part not in touched
-        for p in partition_files(table_dir, part, _SUFFIX[current or fmt])
+        for o in objects
+        if o.name.endswith(other_suffix)
     ]
-    result.rows_existing = _rows_in(existing, fmt)
 
-    line_counts: dict[str, int] = {}
-    counter = threading.Thread(
-        target=lambda: line_counts.update({f.relative: _count_lines(f.path) for f in new}),
-        name="count-lines",
-        daemon=True,
-    )
-    counter.start()
-    staging = staging_dir(lake, run.id)
-    splitter = RowSplitter(staging.with_name(f"{run.id}.rows"), new)
-    engine = (
-        make_engine(engine_spec, settings.places, settings.batch, settings.spark)
-        if isinstance(engine_spec, str)
-        else engine_spec
-    )
+    workspace.create()
+    splitter = RowSplitter(workspace.rows, new)
+    engine: DedupeEngine | None = None
     try:
-        plan = DedupePlan(
-            new_files=tuple(str(f.path) for f in new),
-            existing_files=tuple(str(p) for p in existing),
-            other_files=tuple(str(p) for p in other),
-            staging=str(staging),
-            format=fmt,
-            enrich=result.enrich,
+        gone = set(workspace.fetch([f.relative for f in new]))
+        result.missing.extend(f.relative for f in new if f.relative in gone)
+        # Only the ids of the other partitions are read (the plan's contract).
+        vanished = workspace.fetch(existing) + workspace.fetch(other, columns=["id"])
+        if vanished:
+            raise BatchError(
+                f"{len(vanished)} object(s) of {OUTPUT_ZONE}/ vanished while the job held its"
+                f" lock (e.g. {vanished[0][:200]}): another writer? run the job again"
+            )
+        result.rows_existing = _rows_in([workspace.path(k) for k in existing], fmt)
+        readable = [f for f in new if f.relative not in gone]
+
+        line_counts: dict[str, int] = {}
+        counter = threading.Thread(
+            target=lambda: line_counts.update({f.relative: _count_lines(f.path) for f in readable}),
+            name="count-lines",
+            daemon=True,
         )
-        outcome: EngineResult = engine.run(plan, splitter)
+        counter.start()
+        outcome = EngineResult()
+        if readable:
+            engine = (
+                make_engine(engine_spec, places, batch, spark)
+                if isinstance(engine_spec, str)
+                else engine_spec
+            )
+            plan = DedupePlan(
+                new_files=tuple(str(f.path) for f in readable),
+                existing_files=tuple(str(workspace.path(k)) for k in existing),
+                other_files=tuple(str(workspace.path(k)) for k in other),
+                staging=str(workspace.staging),
+                format=fmt,
+                enrich=result.enrich,
+            )
+            outcome = engine.run(plan, splitter)
         counter.join()
         outcome.bad_files.update(splitter.unreadable)
         outcome.missing_files.extend(splitter.missing)
-        _set_aside(settings, lake, new, outcome, run, result, bookmarks)
+        _set_aside(lake, readable, outcome, run, result, bookmarks)
         result.rejected = splitter.write_rejects(lake, skip=set(outcome.bad_files), run_id=run.id)
-        staged = output_partitions(staging)
+        staged = staged_partitions(workspace.staging, suffix)
         unexpected = set(staged) - set(touched)
         if unexpected:
             raise BatchError(f"engine wrote partitions it was not asked for: {sorted(unexpected)}")
-        staged_files = [p for part in staged for p in partition_files(staging, part, suffix)]
-        result.rows_out = _rows_in(staged_files, fmt)
-        if result.enrich:
-            result.enrichment = _enrich_summary(staged_files, fmt)
-        for part in staged:
-            swap_partition(staging / part, table_dir / part)
-            result.partitions.append(part)
+        _publish(lake, staged, live, fmt, run, result)
         done = [f for f in new if f.relative not in result.quarantined]
-        done = [f for f in done if str(f.relative) not in result.missing]
+        done = [f for f in done if f.relative not in result.missing]
         result.files_processed = len(done)
         result.lines_in = sum(line_counts.get(f.relative, 0) for f in done)
         bookmarks.commit([(f.relative, f.size) for f in done], run.id, reset=reset)
     finally:
-        if isinstance(engine_spec, str):
+        if engine is not None and isinstance(engine_spec, str):
             engine.close()
         splitter.close()
-        shutil.rmtree(staging, ignore_errors=True)
-        shutil.rmtree(splitter.folder, ignore_errors=True)
-        try:
-            (lake / STAGING).rmdir()
-        except OSError:
-            pass
+        workspace.remove()
+
+
+def _publish(
+    lake: Lake,
+    staged: dict[str, list[Path]],
+    live: dict[str, list[LakeObject]],
+    fmt: str,
+    run: Run,
+    result: DedupeResult,
+) -> None:
+    """Publish each staged partition as the new version of its partition of ``tweets/``
+    (:func:`courtside.lake.tables.publish`; partitions in parallel, each one a unit).
+
+    A partition that does not exist yet is first published empty, so that a crash after
+    some of its new data objects leaves readers an empty partition (as before the run),
+    never a part of the new one. (A partition written before commit markers existed has
+    its old objects and the new ones both current between the first data object and the
+    marker: a crash there shows duplicates until the next run rewrites it.)
+    """
+    suffix = _SUFFIX[fmt]
+    now = datetime.now(UTC)
+    version, placeholder = new_run_id(now), new_run_id(now - timedelta(milliseconds=1))
+    rows = {part: _rows_in(paths, fmt) for part, paths in staged.items()}
+    result.rows_out = sum(rows.values())
+    if result.enrich:
+        result.enrichment = _enrich_summary([p for paths in staged.values() for p in paths], fmt)
+    meta: dict[str, object] = {"job": JOB, "job_run_id": run.id}
+
+    def one(part: str) -> str:
+        key = join_key(OUTPUT_ZONE, part)
+        if part not in live:
+            publish(lake, key, [], ext=suffix, run_id=placeholder, meta={**meta, "rows": 0})
+        publish(
+            lake, key, staged[part], ext=suffix, run_id=version, meta={**meta, "rows": rows[part]}
+        )
+        return part
+
+    if staged:
+        with ThreadPoolExecutor(min(_PUBLISH_THREADS, len(staged))) as pool:
+            result.partitions.extend(pool.map(one, sorted(staged)))
 
 
 def _set_aside(
-    settings: Settings,
-    lake: Path,
+    lake: Lake,
     new: list[RawFile],
     outcome: EngineResult,
     run: Run,
@@ -386,11 +445,11 @@ def _set_aside(
         raw = by_path.get(path)
         if raw is None:
             raise BatchError(f"engine reported an unknown bad file {path}")
-        if not raw.path.exists():
+        moved = quarantine(lake, raw, reason)
+        if moved is None:
             result.missing.append(raw.relative)
             continue
-        moved = quarantine(lake, raw, reason)
-        bookmarks.add_quarantined(raw.relative, reason, str(moved.relative_to(lake)), run.id)
+        bookmarks.add_quarantined(raw.relative, reason, moved, run.id)
         result.quarantined[raw.relative] = reason
         log.warning("quarantined %s: %s", raw.relative, reason)
     reported = set(outcome.bad_files)

@@ -2,9 +2,11 @@
 
 An engine evaluates :func:`courtside.batch.dedupe_sql.dedupe_query` over a
 :class:`DedupePlan` and writes the resulting partitions under the plan's staging folder
-(``year=YYYY/month=MM/day=DD/`` sub-folders in the plan's format). It never touches the
-live output: listing, bookmarks, row isolation, quarantine moves, partition swaps and run
-records are the job's (:mod:`courtside.batch.dedupe`), written once for all engines.
+(``year=YYYY/month=MM/day=DD/`` sub-folders in the plan's format). It reads and writes
+local files only (the run's workspace, :mod:`courtside.batch.lakefiles`: the objects
+themselves on a folder lake, downloaded copies otherwise) and never touches the lake:
+listing, bookmarks, row isolation, quarantine, publishing the partitions and run records
+are the job's (:mod:`courtside.batch.dedupe`), written once for all engines and lakes.
 
 Bad records are isolated row by row: when an engine finds a raw file it cannot read
 whole, it calls the job's :data:`Splitter` with it and reads the file the splitter returns
@@ -43,7 +45,7 @@ class DedupePlan:
         new_files: Raw files to process (paths or URIs), oldest first.
         existing_files: Output files of the partitions the new files touch.
         other_files: Output files of every other partition (only their ``id`` is read).
-        staging: Folder (path or URI) to write the new partitions into.
+        staging: Local folder (path or ``file:`` URI) to write the new partitions into.
         format: ``parquet`` or ``json`` (of the output, existing files included).
         enrich: Append the enrichment columns (:data:`courtside.enrich.ENRICH_SCHEMA`) to
             every written row, existing rows of the rewritten partitions included (they

@@ -37,7 +37,7 @@ from courtside._duckdb import connect as duckdb_connect
 from courtside.batch.dedupe_sql import POST_COLUMNS, _split_top
 from courtside.batch.errors import BatchError
 from courtside.batch.lakefiles import RawFile
-from courtside.lake.layout import within, write_atomic
+from courtside.lake.base import Lake, join_key
 
 if TYPE_CHECKING:
     import duckdb
@@ -294,10 +294,11 @@ class RowSplitter:
         if self._conn is not None:
             self._conn.close()
 
-    def write_rejects(self, lake: Path, *, skip: set[str], run_id: str) -> dict[str, Any]:
+    def write_rejects(self, lake: Lake, *, skip: set[str], run_id: str) -> dict[str, Any]:
         """Write the rejected rows of every split file (except those in ``skip``, which
-        are quarantined whole after all) to the error zone, one file per raw file named
-        after it, so a rerun rewrites the same file.
+        are quarantined whole after all) to the error zone of ``lake``, one object per raw
+        file named after it (``errors/<partition>/error=dedupe-rejected/<name>``), so a
+        rerun rewrites the same object.
 
         Returns:
             Per raw file (relative path): ``rows``, ``codes`` (count per code),
@@ -308,7 +309,7 @@ class RowSplitter:
         for path, (raw, split) in self.results.items():
             if path in skip or not split.rejects:
                 continue
-            target = within(lake, f"errors/{raw.partition}/{REJECTED_PARTITION}/{raw.name}")
+            target = join_key("errors", raw.partition, REJECTED_PARTITION, raw.name)
             docs = [
                 orjson.dumps(
                     {
@@ -325,7 +326,7 @@ class RowSplitter:
                 + b"\n"
                 for r in split.rejects
             ]
-            write_atomic(target, docs)
+            lake.put(target, docs)
             codes: dict[str, int] = {}
             for r in split.rejects:
                 codes[r.code] = codes.get(r.code, 0) + 1
@@ -334,6 +335,6 @@ class RowSplitter:
                 "rows": len(split.rejects),
                 "codes": codes,
                 "first": f"line {first.line}: {first.reason}"[:300],
-                "errors_file": target.relative_to(lake.resolve()).as_posix(),
+                "errors_file": target,
             }
         return summary

@@ -17,12 +17,23 @@ from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 from courtside._sqlite import set_wal
 from courtside.batch.errors import JobBusyError
-from courtside.config import Settings
 
-__all__ = ["Bookmarks", "QuarantinedFile", "job_lock"]
+__all__ = ["Bookmarks", "HasStateDir", "QuarantinedFile", "job_lock"]
+
+
+class HasStateDir(Protocol):
+    """Anything that knows the state folder: :class:`courtside.places.Places` (or the
+    top-level settings, for callers above the stages)."""
+
+    @property
+    def state_dir(self) -> Path:
+        """The local state folder."""
+        ...
+
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS processed (
@@ -37,19 +48,19 @@ CREATE TABLE IF NOT EXISTS quarantined (
 
 
 @contextmanager
-def job_lock(settings: Settings, job: str, wait_s: float = 0.0) -> Iterator[None]:
+def job_lock(places: HasStateDir, job: str, wait_s: float = 0.0) -> Iterator[None]:
     """Hold the exclusive lock of ``job`` for the ``with`` body.
 
     Args:
-        settings: Where the state folder is.
+        places: Where the state folder is.
         job: The job's name (the lock file is ``<state_dir>/<job>.lock``).
         wait_s: How long to wait for another holder; 0 refuses at once.
 
     Raises:
         JobBusyError: when another process holds the lock after ``wait_s``.
     """
-    settings.state_dir.mkdir(parents=True, exist_ok=True)
-    path = settings.state_dir / f"{job}.lock"
+    places.state_dir.mkdir(parents=True, exist_ok=True)
+    path = places.state_dir / f"{job}.lock"
     fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
         deadline = time.monotonic() + wait_s
@@ -86,10 +97,12 @@ class QuarantinedFile:
 
 
 class Bookmarks:
-    """Processed and quarantined raw files of one job (paths relative to the lake)."""
+    """Processed and quarantined raw files of one job (keys relative to the lake, so
+    they are the same for a folder lake and S3; the database stays in the local state
+    folder)."""
 
-    def __init__(self, settings: Settings, job: str) -> None:
-        self.path: Path = settings.state_dir / "bookmarks.db"
+    def __init__(self, places: HasStateDir, job: str) -> None:
+        self.path: Path = places.state_dir / "bookmarks.db"
         self.job = job
 
     def _connect(self) -> sqlite3.Connection:
