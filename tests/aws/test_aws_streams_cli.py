@@ -73,10 +73,32 @@ def test_generate_deliver_and_streams_on_kinesis(
     assert "testing-secret-never-printed" not in listing.stdout + listing.stderr
 
 
-def test_detector_refuses_kinesis_in_one_line(courtside: Courtside, tmp_path: Path) -> None:
+def test_flink_detector_refuses_kinesis_in_one_line(courtside: Courtside, tmp_path: Path) -> None:
+    """The embedded detector runs on Kinesis (tests/aws/test_aws_detect.py); the Flink
+    detector's source reads the local log only, and says so before starting Flink."""
     home = tmp_path / "home"
     init_home(load_settings(home=home))
     env = {**os.environ, "COURTSIDE_STREAM__BACKEND": "kinesis"}
-    done = courtside("detect", "--once", home=home, env=env, ok=False, text=True)
+    done = courtside(
+        "detect", "--engine", "flink", "--once", home=home, env=env, ok=False, text=True
+    )
     assert done.returncode == 1
     assert done.stderr.count("\n") == 1 and "local stream log only" in done.stderr
+
+
+def test_embedded_detector_on_unreachable_kinesis_is_one_line(
+    courtside: Courtside, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    init_home(load_settings(home=home))
+    env = {
+        **os.environ,
+        "COURTSIDE_STREAM__BACKEND": "kinesis",
+        "COURTSIDE_AWS__ENDPOINT_URL": "http://127.0.0.1:9",
+        "COURTSIDE_AWS__MAX_ATTEMPTS": "1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+    }
+    done = courtside("detect", "--once", home=home, env=env, ok=False, text=True)
+    assert done.returncode == 1
+    assert done.stderr.count("\n") == 1 and "cannot reach AWS" in done.stderr
