@@ -283,3 +283,40 @@ def test_a_missing_bucket_is_one_clear_line(
         assert proc.returncode == 1 and len(lines) == 1, (args, proc.stderr)
         assert "does not exist" in lines[0] and "deploy" in lines[0], (args, lines)
         assert "testing-secret" not in proc.stderr
+
+
+@pytest.mark.spark
+def test_spark_daily_job_on_s3_stages_inputs_and_publishes_the_same_rows(
+    tmp_path: Path, aws_endpoint: str, s3_lake: str
+) -> None:
+    from courtside.engines.config import SparkSettings
+    from courtside.engines.spark import java_missing_reason, spark_session
+    from courtside.job.spark import SparkDailyEngine
+
+    reason = java_missing_reason()
+    if reason:
+        pytest.skip(f"Spark tests skipped: {reason}")
+    settings = _settings(tmp_path / "home", s3_lake, aws_endpoint)
+    lake = settings.places.lake
+    posts = _build_tweets(lake)
+    crawl(settings, "tweets")
+    assert run_days(settings, [D1, D2]).ok
+    duck, duck_sentiment = read_output(lake), read_sentiment_output(lake)
+    assert _rows(duck) == _expected(posts)
+
+    session = spark_session(
+        SparkSettings(master="local[2]", driver_memory="1g"), app="courtside-aws-tests"
+    )
+    try:
+        session.sparkContext.setLogLevel("ERROR")
+        batch = run_days(
+            settings, [D1, D2], engine=SparkDailyEngine(settings.places, spark=session)
+        )
+    finally:
+        session.stop()
+    assert batch.ok, batch.results
+    assert read_output(lake).equals(duck) and read_sentiment_output(lake).equals(duck_sentiment)
+    # Published on S3 as a unit (one marker per day), nothing left in the scratch folder.
+    markers = [o for o in lake.list_objects("players_total_tweets", hidden=True) if "/_c" in o.key]
+    assert len(markers) == 2
+    assert not any(settings.places.state("scratch").iterdir())
