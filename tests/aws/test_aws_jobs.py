@@ -287,7 +287,7 @@ def test_a_missing_bucket_is_one_clear_line(
 
 @pytest.mark.spark
 def test_spark_daily_job_on_s3_stages_inputs_and_publishes_the_same_rows(
-    tmp_path: Path, aws_endpoint: str, s3_lake: str
+    tmp_path: Path, aws_endpoint: str, s3_lake: str, courtside: Courtside
 ) -> None:
     from courtside.engines.config import SparkSettings
     from courtside.engines.spark import java_missing_reason, spark_session
@@ -320,3 +320,19 @@ def test_spark_daily_job_on_s3_stages_inputs_and_publishes_the_same_rows(
     markers = [o for o in lake.list_objects("players_total_tweets", hidden=True) if "/_c" in o.key]
     assert len(markers) == 2
     assert not any(settings.places.state("scratch").iterdir())
+
+    # `sql --engine spark` cannot read s3:// here: one line that says why and what to use.
+    proc = courtside(
+        "sql",
+        "--engine",
+        "spark",
+        "SELECT count(*) FROM twitter_nba_db.tweets",
+        home=settings.home,
+        env=_env(s3_lake, aws_endpoint),
+        ok=False,
+        text=True,
+    )
+    # (the JVM itself may warn about its incubator modules on stderr first)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1 and len(lines) == 1 and "Traceback" not in proc.stderr
+    assert "Spark cannot read twitter_nba_db." in lines[0] and "--engine duckdb" in lines[0]

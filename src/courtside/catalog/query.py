@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from courtside._duckdb import connect as duckdb_connect
+from courtside.catalog.errors import CatalogError
 from courtside.catalog.store import Catalog, Table
 from courtside.catalog.types import to_duckdb, to_spark
 from courtside.config import Settings
@@ -261,7 +262,19 @@ def register_spark(
 
     Returns:
         The qualified names of the tables created.
+
+    Raises:
+        CatalogError: for a table on an object store that is not staged in ``locations``
+            (this Spark has no S3 file system: the hadoop-aws jar cannot be installed).
     """
+    overrides = locations or {}
+    for table in catalog.tables():
+        where = overrides.get(table.qualified_name, table.location)
+        if "://" in where and not where.startswith("file://"):
+            raise CatalogError(
+                f"Spark cannot read {table.qualified_name} at {where[:200]}: this Spark has no"
+                " S3 file system (hadoop-aws); use the DuckDB engine (--engine duckdb)"
+            )
     names = []
     for db in catalog.databases():
         spark.sql(f"CREATE DATABASE IF NOT EXISTS `{db.name}`")
@@ -274,8 +287,8 @@ def register_spark(
             parts += ")"
         qualified = f"`{table.database}`.`{table.name}`"
         spark.sql(f"DROP TABLE IF EXISTS {qualified}")
-        where = (locations or {}).get(table.qualified_name, table.location)
-        location = where if "://" in where else Path(where).as_uri()
+        where = overrides.get(table.qualified_name, table.location)
+        location = where if where.startswith("file://") else Path(where).as_uri()
         spark.sql(
             f"CREATE TABLE {qualified} ({', '.join(cols)}) USING {table.format}{parts}"
             f" LOCATION {sql_literal(location, 'spark')}"
