@@ -157,6 +157,8 @@ class DuckDBDailyEngine:
             lake.register_duckdb(con)
             self._lakes.add(lake.url)
         for table in tables:
+            if (table.database, table.name) == (insert.database, insert.table):
+                continue  # the target: DuckDB writes the day's rows to a file, never reads it
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{table.database}"')
             con.execute(
                 f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
