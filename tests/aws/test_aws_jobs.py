@@ -29,6 +29,7 @@ from courtside.home import init_home
 from courtside.job.daily import run_day, run_days
 from courtside.job.errors import DailyJobError
 from courtside.job.output import day_files, read_output, read_sentiment_output
+from courtside.job.pending import NEVER_RUN, pending_days
 from courtside.lake.base import Lake
 from courtside.lake.layout import date_partition
 from courtside.lake.tables import data_key, new_run_id, publish
@@ -158,8 +159,10 @@ def _run_everything(
         text=True,
     )
     out["cli_sql"] = orjson.loads(cli.stdout)
-    batch = run_days(settings, [D1, D2])
+    out["pending"] = [(p.day, p.reason) for p in pending_days(settings)]
+    batch = run_days(settings, [p.day for p in pending_days(settings)])
     assert batch.ok, batch.results
+    out["pending_after"] = pending_days(settings)
     out["daily"] = _rows(read_output(lake))
     out["sentiment"] = _rows(read_sentiment_output(lake))
     load(settings, target="duckdb")
@@ -199,6 +202,8 @@ def test_crawl_sql_daily_and_load_give_the_same_rows_on_a_folder_and_on_s3(
         assert result["crawl"] == ("parquet", 3, 2)
         assert result["sql"] == [("01", 30, 30), ("02", 12, 12)]
         assert result["cli_sql"] == [{"n": 42, "top": 0.3}]
+        assert result["pending"] == [(D1, NEVER_RUN), (D2, NEVER_RUN)]
+        assert result["pending_after"] == []
         assert result["daily"] == expected
         assert result["duckdb"] == expected
         assert result["postgres"] == expected
