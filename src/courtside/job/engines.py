@@ -21,6 +21,7 @@ when it starts).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from courtside._duckdb import connect as duckdb_connect
+from courtside._process import pid_alive
 from courtside.batch.engine import ENGINES
 from courtside.catalog.query import duckdb_source
 from courtside.catalog.store import Catalog, Table
@@ -50,10 +52,15 @@ __all__ = ["ENGINES", "DailyEngine", "DuckDBDailyEngine", "make_engine", "scratc
 @contextmanager
 def scratch_folder(places: Places, prefix: str) -> Iterator[Path]:
     """A fresh local folder under ``<state>/scratch/`` for an engine's files before they
-    are published to the lake (or its inputs staged from it); always removed."""
+    are published to the lake (or its inputs staged from it); always removed. Its name
+    holds this process's id, so the folders a killed process left are removed here."""
     parent = places.state_dir / "scratch"
     parent.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+    for old in parent.iterdir():
+        owner = old.name.split("-", 2)[1] if old.name.count("-") >= 2 else ""
+        if owner.isdigit() and not pid_alive(int(owner)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
     try:
         yield folder
     finally:
