@@ -44,11 +44,12 @@ def lock_down(conn: duckdb.DuckDBPyConnection, readable: Iterable[Path | str] = 
     """Restrict ``conn`` for good: no file access outside ``readable`` folders, no
     extension installs or loads, and a locked configuration (cannot be undone)."""
     # Both spellings of each folder: DuckDB compares the paths as written (with symlinks).
+    # A URL (s3://bucket/prefix, read through a registered file system) stays as written.
     folders = sorted(
         {
             str(f).rstrip("/") + "/"
             for p in readable
-            for f in (Path(p).absolute(), Path(p).resolve())
+            for f in ((p,) if "://" in str(p) else (Path(p).absolute(), Path(p).resolve()))
         }
     )
     conn.execute("SET autoinstall_known_extensions = false")

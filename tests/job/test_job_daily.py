@@ -184,3 +184,20 @@ def test_pending_days(settings: Settings) -> None:
     future = time.time() + 5
     os.utime(file, (future, future))
     assert [(p.day, p.reason) for p in pending_days(settings)] == [(D2, CHANGED)]
+
+
+def test_scratch_of_a_killed_run_is_removed_and_a_run_leaves_none(settings: Settings) -> None:
+    import subprocess
+    import sys
+
+    write_tweets(settings, sample_posts())
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], check=True,
+                          capture_output=True, text=True)  # fmt: skip
+    scratch = settings.state_dir / "scratch"
+    left = scratch / f"daily-{gone.stdout.strip()}-abc123"  # a run killed mid-query
+    (left / "rows.json").parent.mkdir(parents=True)
+    (left / "rows.json").write_text('{"player": "x", "total": 1}\n')
+    alive = scratch / f"daily-{os.getpid()}-def456"  # another running execution's
+    alive.mkdir()
+    assert run_day(settings, D1).status == "succeeded"
+    assert sorted(p.name for p in scratch.iterdir()) == [alive.name]

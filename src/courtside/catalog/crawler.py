@@ -24,10 +24,9 @@ from __future__ import annotations
 
 import collections
 import logging
-import os
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -44,7 +43,9 @@ from courtside.catalog.types import (
 )
 from courtside.config import Settings
 from courtside.errors import LakeError
-from courtside.lake.layout import safe_value, within
+from courtside.lake.base import Lake, LakeObject, check_key, is_hidden
+from courtside.lake.layout import safe_value
+from courtside.lake.tables import MARKER_PREFIX, partition_version
 from courtside.schemas.errors import IncompatibleSchemaError
 from courtside.schemas.infer import (
     TableRegistration,
@@ -53,6 +54,9 @@ from courtside.schemas.infer import (
     table_subject,
 )
 from courtside.schemas.registry import SchemaRegistry
+
+if TYPE_CHECKING:
+    from courtside.places import Places
 
 __all__ = ["CrawlResult", "crawl", "diff_columns", "infer_schema", "scan_files"]
 
@@ -108,41 +112,55 @@ class CrawlResult:
 
 @dataclass(frozen=True)
 class _File:
-    path: Path
+    key: str
     keys: tuple[str, ...]
     values: tuple[str, ...]
     format: str
 
+    @property
+    def folder(self) -> str:
+        """The key of the folder (partition) holding the object."""
+        return self.key.rsplit("/", 1)[0] if "/" in self.key else ""
 
-def scan_files(root: Path) -> tuple[list[_File], int]:
-    """Data files under ``root`` with their partition values (hidden and ``_`` names,
-    and directories that are not ``key=value``, are skipped).
+
+def _current(lake: Lake, objects: list[LakeObject]) -> list[LakeObject]:
+    """The visible objects of ``objects`` that readers use: in a folder with a commit
+    marker (a partition replaced as a unit), only the newest committed run's objects."""
+    marked = {o.parent for o in objects if o.name.startswith(MARKER_PREFIX)}
+    current = {o.key for folder in marked for o in partition_version(lake, folder).files}
+    return [
+        o for o in objects if not is_hidden(o.key) and (o.parent not in marked or o.key in current)
+    ]
+
+
+def scan_files(lake: Lake, prefix: str) -> tuple[list[_File], int]:
+    """Data objects under ``prefix`` that readers use, with their partition values
+    (hidden and ``_`` names, objects of uncommitted or superseded runs, and folders that
+    are not ``key=value`` are skipped).
 
     Returns:
         ``(files, skipped)``.
     """
+    root = check_key(prefix, prefix=True)
     files: list[_File] = []
     skipped = 0
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
-        rel = Path(dirpath).relative_to(root).parts
-        pairs = [p.partition("=") for p in rel]
+    for obj in _current(lake, lake.list_objects(root, hidden=True)):
+        rel = obj.key[len(root) + 1 :] if root else obj.key
+        *dirs, name = rel.split("/")
+        pairs = [d.partition("=") for d in dirs]
         ok = all(sep and k and v for k, sep, v in pairs)
-        for name in sorted(filenames):
-            if name.startswith((".", "_")):
-                continue
-            fmt = _FORMATS.get(Path(name).suffix.lower())
-            if fmt is None or not ok:
-                skipped += 1
-                continue
-            try:
-                values = tuple(safe_value(v) for _, _, v in pairs)
-                keys = tuple(check_name(k.lower(), "partition key") for k, _, _ in pairs)
-            except (LakeError, CatalogError) as exc:
-                log.warning("skipping %s: %s", Path(dirpath) / name, exc)
-                skipped += 1
-                continue
-            files.append(_File(Path(dirpath) / name, keys, values, fmt))
+        fmt = _FORMATS.get(PurePosixPath(name).suffix.lower())
+        if fmt is None or not ok:
+            skipped += 1
+            continue
+        try:
+            values = tuple(safe_value(v) for _, _, v in pairs)
+            keys = tuple(check_name(k.lower(), "partition key") for k, _, _ in pairs)
+        except (LakeError, CatalogError) as exc:
+            log.warning("skipping %s: %s", obj.key, exc)
+            skipped += 1
+            continue
+        files.append(_File(obj.key, keys, values, fmt))
     return files, skipped
 
 
@@ -150,15 +168,24 @@ def _sample(files: list[_File], limit: int) -> list[_File]:
     if len(files) <= limit:
         return files
     step = len(files) / limit
-    picked = {files[int(i * step)].path: files[int(i * step)] for i in range(limit)}
-    picked[files[-1].path] = files[-1]  # always the newest: new columns show up there first
+    picked = {files[int(i * step)].key: files[int(i * step)] for i in range(limit)}
+    picked[files[-1].key] = files[-1]  # always the newest: new columns show up there first
     return list(picked.values())
 
 
+def _parquet_schema(lake: Lake, key: str) -> Any:
+    """The schema in a Parquet object's footer (read through Arrow's file system of the
+    lake: only the footer's byte ranges are fetched from S3)."""
+    import pyarrow.parquet as pq
+
+    filesystem, base = lake.arrow_filesystem()
+    return pq.read_schema(f"{base}/{key}", filesystem=filesystem)
+
+
 def infer_schema(
-    files: list[_File], fmt: str, cfg: CatalogSettings
+    lake: Lake, files: list[_File], fmt: str, cfg: CatalogSettings
 ) -> tuple[list[tuple[str, Type]], int]:
-    """Merged column types of a sample of ``files``.
+    """Merged column types of a sample of ``files`` (objects of ``lake``).
 
     Returns:
         ``(columns, bad_lines)`` with columns in order of first appearance.
@@ -167,12 +194,12 @@ def infer_schema(
     bad = 0
     for f in _sample(files, cfg.sample_files):
         if fmt == "parquet":
-            import pyarrow.parquet as pq
-
             try:
-                schema = pq.read_schema(f.path)
+                schema = _parquet_schema(lake, f.key)
+            except FileNotFoundError:
+                continue  # deleted since the scan
             except (OSError, ValueError) as exc:
-                log.warning("cannot read Parquet schema of %s: %s", f.path, exc)
+                log.warning("cannot read Parquet schema of %s: %s", f.key, exc)
                 bad += 1
                 continue
             for fld in schema:
@@ -180,7 +207,7 @@ def infer_schema(
                 merged[fld.name] = merge_types(merged.get(fld.name, "null"), t)
             continue
         try:
-            with open(f.path, "rb") as fh:
+            with lake.open(f.key) as fh:
                 for i, line in enumerate(fh):
                     if i >= cfg.sample_lines_per_file:
                         break
@@ -202,7 +229,9 @@ def infer_schema(
                             bad += 1
                             continue
                         merged[key] = merge_types(merged.get(key, "null"), t)
-        except FileNotFoundError:
+        except LakeError:
+            if lake.exists(f.key):
+                raise
             continue  # deleted since the scan
     return [(name, resolve_nulls(t)) for name, t in merged.items()], bad
 
@@ -229,7 +258,7 @@ def diff_columns(old: tuple[Column, ...], new: tuple[Column, ...]) -> dict[str, 
 
 
 def crawl(
-    settings: Settings,
+    settings: Settings | Places,
     prefix: str = "tweets",
     *,
     table: str | None = None,
@@ -237,11 +266,13 @@ def crawl(
     policy: str | None = None,
     catalog: Catalog | None = None,
     registry: SchemaRegistry | None = None,
+    cfg: CatalogSettings | None = None,
 ) -> CrawlResult:
     """Crawl ``<lake>/<prefix>`` into ``database.table``.
 
     Args:
-        settings: Where the lake and the catalog are.
+        settings: Where the lake and the catalog are (``Settings``, or ``Places`` with the
+            ``[catalog]`` section given as ``cfg``).
         prefix: Lake prefix to scan (e.g. ``tweets`` or ``players_total_tweets``).
         table: Table name (default: the prefix's last segment, ``-`` as ``_``).
         database: Database (default ``twitter_nba_db``).
@@ -255,7 +286,10 @@ def crawl(
         SchemaRefusedError: when the inferred schema is an incompatible change of the
             table's registered schema (nothing was written).
     """
-    cfg = settings.catalog
+    if isinstance(settings, Settings):
+        places, cfg = settings.places, cfg or settings.catalog
+    else:
+        places, cfg = settings, cfg or CatalogSettings()
     policy = policy or cfg.schema_change_policy
     if policy not in ("log", "update"):
         raise CatalogError(f"unknown schema change policy {policy!r} (use log or update)")
@@ -263,15 +297,21 @@ def crawl(
     name = check_name(
         table or prefix.strip("/").rsplit("/", 1)[-1].replace("-", "_").lower(), "table name"
     )
-    if not settings.lake.is_dir():
-        raise LakeError(f"the lake {settings.lake} does not exist (run courtside init)")
-    root = within(settings.lake, prefix.strip("/"))
-    if not root.is_dir():
-        raise LakeError(f"nothing to crawl: {root} does not exist")
-    catalog = catalog or Catalog.open(settings)
-    result = CrawlResult(database, name, str(root))
+    lake = places.lake
+    lake.check()
+    root_key = check_key(prefix.strip("/"), prefix=True)
+    if lake.is_local:  # a folder lake: the folders themselves say what exists
+        if not Path(lake.engine_url()).is_dir():
+            raise LakeError(f"the lake {lake.describe()} does not exist (run courtside init)")
+        if not Path(lake.engine_url(root_key)).is_dir():
+            raise LakeError(f"nothing to crawl: {lake.engine_url(root_key)} does not exist")
+    elif not lake.list_objects(root_key, hidden=True):
+        raise LakeError(f"nothing to crawl: {lake.engine_url(root_key)} holds no objects")
+    root = lake.engine_url(root_key)
+    catalog = catalog or Catalog(places.state_dir / "catalog.db")
+    result = CrawlResult(database, name, root)
 
-    files, skipped = scan_files(root)
+    files, skipped = scan_files(lake, root_key)
     result.files_skipped = skipped
     if not files:
         log.info("no data files under %s; table %s.%s left as is", root, database, name)
@@ -282,7 +322,7 @@ def crawl(
     result.files_skipped += len(files) - len(chosen)
     result.files, result.format = len(chosen), fmt
 
-    inferred, result.bad_lines = infer_schema(chosen, fmt, cfg)
+    inferred, result.bad_lines = infer_schema(lake, chosen, fmt, cfg)
     columns = tuple(Column(n, format_type(t)) for n, t in inferred if n.lower() not in keys)
     part_keys = tuple(Column(k, "string") for k in keys)
     try:
@@ -290,10 +330,10 @@ def crawl(
     except NoSuchTableError:
         before = None
     structural = before is not None and (
-        before.partition_keys != part_keys or before.format != fmt or before.location != str(root)
+        before.partition_keys != part_keys or before.format != fmt or before.location != root
     )
     registered = _register_schema(
-        registry or SchemaRegistry.at(settings.state_dir),
+        registry or SchemaRegistry.at(places.state_dir),
         database,
         name,
         columns,
@@ -302,7 +342,7 @@ def crawl(
     )
     result.schema_version, result.schema_version_created = registered.version, registered.created
     catalog.create_database(database)
-    proposed = Table(database, name, str(root), fmt, columns, part_keys, {"crawler": "courtside"})
+    proposed = Table(database, name, root, fmt, columns, part_keys, {"crawler": "courtside"})
     stored, result.created = catalog.get_or_create_table(proposed)
     if not result.created:
         diff = diff_columns(stored.columns, columns)
@@ -313,8 +353,8 @@ def crawl(
             }
         if stored.format != fmt:
             diff["format"] = {"from": stored.format, "to": fmt}
-        if stored.location != str(root):
-            diff["location"] = {"from": stored.location, "to": str(root)}
+        if stored.location != root:
+            diff["location"] = {"from": stored.location, "to": root}
         if diff:
             result.schema_diff = diff
             # The table cannot read its files any more: replaced whatever the policy.
@@ -339,7 +379,7 @@ def crawl(
     current = catalog.get_table(database, name)
     if current.partition_keys:
         found = {
-            f.values: Partition(f.values, str(f.path.parent))
+            f.values: Partition(f.values, lake.engine_url(f.folder))
             for f in chosen
             if len(f.values) == len(current.partition_keys)
         }

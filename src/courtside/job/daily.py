@@ -12,7 +12,11 @@ duration in the run record (kind ``job``, name ``daily``; ``courtside job histor
 ``GetTable`` looks the output table up in the catalog (and checks that the input
 ``tweets`` table is there); ``CreateTable`` runs the create-table HiveQL when it is
 missing; ``RunQuery`` runs the query HiveQL for the day, replacing that day's partition
-of ``players_total_tweets/`` and registering it in the catalog. The three ``*Sentiment*``
+of ``players_total_tweets/`` (published with :func:`courtside.lake.tables.publish`: the
+objects, then a commit marker; no renames) and registering it in the catalog. The job
+reads and writes the lake only through :attr:`courtside.places.Places.lake`, so it runs
+the same on a folder lake and on S3 (the lake is checked before anything runs: a missing
+bucket is one line naming the deploy step). The three ``*Sentiment*``
 states do the same with the second query, ``players_daily_sentiment.hql`` (its table,
 then the day's per-player sentiment into ``players_daily_sentiment/``). When the
 catalog's ``tweets`` table has no enrichment columns (enrichment off, or a crawl under
@@ -47,9 +51,10 @@ from courtside.job.hql import (
     render,
     split_statements,
 )
-from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE, day_dir
+from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE, day_key
 from courtside.job.params import DailyParams, check_location
-from courtside.lake.layout import date_partition, visible_files
+from courtside.lake.base import Lake
+from courtside.lake.tables import day_files
 from courtside.runs import FAILED, SKIPPED, SUCCEEDED, Run, RunRecord, RunRecorder, scrub
 
 __all__ = [
@@ -184,6 +189,12 @@ def _missing_sentiment_inputs(source: Table) -> list[str]:
     return [c for c in SENTIMENT_INPUTS if c not in names]
 
 
+def _same_location(stored: str, expected: str) -> bool:
+    if "://" in stored or "://" in expected:
+        return stored.rstrip("/") == expected.rstrip("/")
+    return Path(stored).resolve() == Path(expected)
+
+
 def _output_table(catalog: Catalog, params: DailyParams) -> Table | None:
     try:
         table = catalog.get_table(params.database, params.table)
@@ -191,7 +202,7 @@ def _output_table(catalog: Catalog, params: DailyParams) -> Table | None:
         return None
     keys = tuple(k.name for k in table.partition_keys)
     if (
-        Path(table.location).resolve() != Path(params.location)
+        not _same_location(table.location, params.location)
         or table.format != "json"
         or keys != ("year", "month", "day")
     ):
@@ -226,7 +237,7 @@ def _run_sentiment(
     catalog: Catalog,
     source: Table,
     params: DailyParams,
-    lake: Path,
+    lake: Lake,
     day: date,
 ) -> int | None:
     """The second query's three states; the rows written, None when skipped."""
@@ -255,17 +266,16 @@ def _run_sentiment(
         catalog.add_partitions(
             params.database,
             params.table,
-            [Partition(values, str(day_dir(lake, day, SENTIMENT_ZONE)))],
+            [Partition(values, lake.engine_url(day_key(day, SENTIMENT_ZONE)))],
         )
         info["rows"] = rows
     return rows
 
 
-def _has_input(table: Table, day: date) -> bool:
-    if "://" in table.location:
-        return True
-    folder = Path(table.location) / date_partition(day.year, day.month, day.day)
-    return bool(visible_files(folder))
+def _has_input(table: Table, lake: Lake, day: date) -> bool:
+    if not _same_location(table.location, lake.engine_url(INPUT_TABLE)):
+        return True  # not the lake's tweets/: the note cannot tell
+    return bool(day_files(lake, INPUT_TABLE, day, day))
 
 
 def run_day(
@@ -295,17 +305,23 @@ def run_day(
             overlap: each holds the day's lock (``state/daily-YYYY-MM-DD.lock``).
 
     Raises:
+        LakeError: the lake cannot be used (a missing bucket: names the deploy step).
         DailyJobError: the execution ended in ``Fail`` (its run record has the states).
         JobBusyError: another execution of the same day holds its lock.
     """
     catalog = catalog or Catalog.open(settings)
     database = settings.catalog.database
-    lake = settings.lake
+    lake = settings.places.lake
+    lake.check()
     params = DailyParams(
-        day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake / OUTPUT_ZONE)
+        day, database, OUTPUT_TABLE, INPUT_TABLE, check_location(lake.engine_url(OUTPUT_ZONE))
     )
     sentiment_params = DailyParams(
-        day, database, SENTIMENT_TABLE, INPUT_TABLE, check_location(lake / SENTIMENT_ZONE)
+        day,
+        database,
+        SENTIMENT_TABLE,
+        INPUT_TABLE,
+        check_location(lake.engine_url(SENTIMENT_ZONE)),
     )
     eng = _engine(settings, engine)
     recorder = recorder or RunRecorder(settings)
@@ -341,7 +357,9 @@ def run_day(
                 rows = eng.run_insert(insert, [source, table], lake, day)
                 values = (f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}")
                 catalog.add_partitions(
-                    database, OUTPUT_TABLE, [Partition(values, str(day_dir(lake, day)))]
+                    database,
+                    OUTPUT_TABLE,
+                    [Partition(values, lake.engine_url(day_key(day, OUTPUT_ZONE)))],
                 )
                 info["rows"] = rows
             sentiment_rows = _run_sentiment(
@@ -368,7 +386,7 @@ def run_day(
             run.set_count("sentiment_rows", sentiment_rows)
         note = None
         if rows == 0:
-            if _has_input(source, day):
+            if _has_input(source, lake, day):
                 note = f"no posts with an Athlete annotation on {day}: zero rows"
             else:
                 note = f"no data in {INPUT_TABLE}/ for {day}: zero rows"
@@ -400,10 +418,12 @@ def run_days(
         The results, and the days left unrun after a failure.
 
     Raises:
+        LakeError: the lake cannot be used (a missing bucket: names the deploy step).
         EngineStartError: for an unknown engine name.
     """
     catalog = catalog or Catalog.open(settings)
     recorder = recorder or RunRecorder(settings)
+    settings.places.lake.check()
     eng = _engine(settings, engine)
     ordered = sorted(set(days))
     batch = DailyBatch()

@@ -7,11 +7,13 @@ day's ``INSERT OVERWRITE`` and stop:
 * ``start()`` starts it (returns False when it was already running, e.g. kept alive
   between the days of one range); ``stop()`` releases everything it started.
 * ``run_insert(insert, tables, lake, day)`` opens the catalog tables the query uses (as
-  ``database.table``; their files are read only from here on, so unreadable input fails
-  the ``RunQuery`` state), replaces the day's output partition with the query's rows
-  and returns how many rows it wrote. A reader of the lake sees the old day
-  or the new one, never a mix (DuckDB: staged folder swapped in; Spark: Spark's own
-  partition overwrite, during which the day is briefly absent).
+  ``database.table``, over their committed files; their files are read only from here
+  on, so unreadable input fails the ``RunQuery`` state), replaces the day's output
+  partition with the query's rows and returns how many rows it wrote. The rows are
+  written to a local scratch folder under the state folder (always removed), then
+  published with :func:`courtside.lake.tables.publish` (objects, then the commit
+  marker), so a reader of the lake sees the old day or the new one, never a mix, on a
+  folder lake and on S3 alike.
 
 The DuckDB engine is here; the Spark engine is in ``spark.py`` (pyspark imported only
 when it starts).
@@ -21,19 +23,22 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from courtside._duckdb import connect as duckdb_connect
+from courtside._process import pid_alive
 from courtside.batch.engine import ENGINES
 from courtside.catalog.query import duckdb_source
 from courtside.catalog.store import Catalog, Table
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite, to_duckdb_select
-from courtside.job.output import OUTPUT_ZONE, new_staging_dir, replace_day
-from courtside.lake.layout import object_name
+from courtside.job.output import OUTPUT_ZONE, publish_day
+from courtside.lake.base import Lake
 from courtside.sqltext import sql_literal
 
 if TYPE_CHECKING:
@@ -41,7 +46,25 @@ if TYPE_CHECKING:
     from courtside.engines.config import SparkSettings
     from courtside.places import Places
 
-__all__ = ["ENGINES", "DailyEngine", "DuckDBDailyEngine", "make_engine"]
+__all__ = ["ENGINES", "DailyEngine", "DuckDBDailyEngine", "make_engine", "scratch_folder"]
+
+
+@contextmanager
+def scratch_folder(places: Places, prefix: str) -> Iterator[Path]:
+    """A fresh local folder under ``<state>/scratch/`` for an engine's files before they
+    are published to the lake (or its inputs staged from it); always removed. Its name
+    holds this process's id, so the folders a killed process left are removed here."""
+    parent = places.state_dir / "scratch"
+    parent.mkdir(parents=True, exist_ok=True)
+    for old in parent.iterdir():
+        owner = old.name.split("-", 2)[1] if old.name.count("-") >= 2 else ""
+        if owner.isdigit() and not pid_alive(int(owner)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.mkdtemp(prefix=f"{prefix}{os.getpid()}-", dir=parent))
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class DailyEngine(Protocol):
@@ -66,12 +89,12 @@ class DailyEngine(Protocol):
         self,
         insert: InsertOverwrite,
         tables: Sequence[Table],
-        lake: Path,
+        lake: Lake,
         day: date,
         zone: str = OUTPUT_ZONE,
     ) -> int:
-        """Open ``tables``, replace the day's partition of ``<lake>/<zone>/`` with the
-        query's rows; return the row count."""
+        """Open ``tables``, replace the day's partition of ``<zone>/`` in ``lake`` with
+        the query's rows; return the row count."""
         ...
 
     def stop(self) -> None:
@@ -104,6 +127,7 @@ class DuckDBDailyEngine:
         self.memory_limit = memory_limit
         self.threads = threads
         self._con: Any = None
+        self._lakes: set[str] = set()
 
     @property
     def running(self) -> bool:
@@ -129,43 +153,39 @@ class DuckDBDailyEngine:
         self,
         insert: InsertOverwrite,
         tables: Sequence[Table],
-        lake: Path,
+        lake: Lake,
         day: date,
         zone: str = OUTPUT_ZONE,
     ) -> int:
-        """Open ``tables`` as views, write the query's rows as JSON lines into a staged
-        folder and swap it in."""
+        """Open ``tables`` as views over their committed files, write the query's rows
+        as JSON lines into a local scratch file and publish it as the day's partition."""
         con = self._connection()
+        if lake.url not in self._lakes:  # a file system registers once per connection
+            lake.register_duckdb(con)
+            self._lakes.add(lake.url)
         for table in tables:
+            if (table.database, table.name) == (insert.database, insert.table):
+                continue  # the target: DuckDB writes the day's rows to a file, never reads it
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{table.database}"')
             con.execute(
                 f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
-                f" SELECT * FROM {duckdb_source(table)}"
+                f" SELECT * FROM {duckdb_source(table, lake)}"
             )
         select = to_duckdb_select(insert.select)
-        staged = new_staging_dir(lake, zone)
-        try:
-            path = staged / object_name(zone, ".json")
+        with scratch_folder(self.places, "daily-") as folder:
+            path = folder / "rows.json"
             row = con.execute(
                 f"COPY ({select}) TO {sql_literal(str(path))} (FORMAT json)"
             ).fetchone()
             rows = int(row[0]) if row else 0
-            if rows == 0:
-                path.unlink(missing_ok=True)
-            else:
-                fd = os.open(path, os.O_RDONLY)
-                try:
-                    os.fsync(fd)
-                finally:
-                    os.close(fd)
-            replace_day(lake, day, staged, zone)
-        finally:
-            shutil.rmtree(staged, ignore_errors=True)
+            # The lake makes the file durable as it publishes it (fsync, or an S3 put).
+            publish_day(lake, day, [path] if rows else [], zone)
         return rows
 
     def stop(self) -> None:
         """Close the connection."""
         con, self._con = self._con, None
+        self._lakes = set()
         if con is not None:
             con.close()
 

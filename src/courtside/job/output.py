@@ -1,22 +1,22 @@
 """The daily job's output in the lake: ``players_total_tweets/year=YYYY/month=MM/day=DD/``
 and ``players_daily_sentiment/year=YYYY/month=MM/day=DD/``.
 
-Each day folder holds JSON-lines files of ``{"player": ..., "total": ...}`` (or, in
+Each day partition holds JSON-lines objects of ``{"player": ..., "total": ...}`` (or, in
 ``players_daily_sentiment/``, ``{"player", "posts", "positive", "negative", "neutral",
-"avg_score"}``; the partition values live in the path, as in a Hive table partitioned by
-year, month and day). Every function takes the zone (default ``players_total_tweets``).
-A day is replaced as a whole: the new folder is written under a hidden staging name,
-then swapped in with two renames, so a reader sees the old day or the new one,
-never a mix (a crash between the renames leaves the day absent until it is run again,
-never doubled). A day that produced no rows is an empty folder: it was computed.
+"avg_score"}``; the partition values live in the key, as in a Hive table partitioned by
+year, month and day). Every function takes the lake (a :class:`~courtside.lake.base.Lake`,
+or a folder path for a local lake) and the zone (default ``players_total_tweets``).
+
+A day is replaced as a unit with :func:`courtside.lake.tables.publish` (data objects, then
+a commit marker, then deletion of the older version), so a reader sees the old day or the
+new one, never a mix, on a folder and on S3 alike, with no rename: readers take the
+committed objects only (:func:`day_files`). A day that produced no rows is a marker
+without data objects: it was computed. Days written before this protocol (no marker)
+count every visible object.
 """
 
 from __future__ import annotations
 
-import os
-import re
-import secrets
-import shutil
 from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
@@ -24,91 +24,83 @@ from pathlib import Path
 import pyarrow as pa
 
 from courtside._duckdb import connect as duckdb_connect
-from courtside.lake.layout import date_partition, fsync_dir, visible_files, within
+from courtside.lake.base import Lake, LakeObject, join_key
+from courtside.lake.layout import date_partition
+from courtside.lake.tables import committed_files, current_files, day_partitions, publish
 
 __all__ = [
+    "OUTPUT_SCHEMA",
     "OUTPUT_ZONE",
     "SENTIMENT_SCHEMA",
     "SENTIMENT_ZONE",
+    "as_lake",
     "day_dir",
     "day_files",
-    "new_staging_dir",
+    "day_key",
     "output_days",
+    "publish_day",
     "read_output",
     "read_sentiment_output",
-    "replace_day",
 ]
 
 OUTPUT_ZONE = "players_total_tweets"
 SENTIMENT_ZONE = "players_daily_sentiment"
-_DAY_DIR = re.compile(r"year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})")
 
 
-def day_dir(lake: Path, day: date, zone: str = OUTPUT_ZONE) -> Path:
-    """The folder of one day's output."""
-    return within(lake, f"{zone}/{date_partition(day.year, day.month, day.day)}")
+def as_lake(lake: Lake | Path | str) -> Lake:
+    """``lake`` itself, or the folder lake at the path ``lake``."""
+    if isinstance(lake, Lake):
+        return lake
+    from courtside.lake import open_lake
+
+    return open_lake(lake)
 
 
-def day_files(lake: Path, day: date, zone: str = OUTPUT_ZONE) -> list[Path]:
-    """The visible JSON files of one day (hidden, ``_`` and ``.crc`` files skipped)."""
-    return visible_files(day_dir(lake, day, zone), "*.json")
+def day_key(day: date, zone: str = OUTPUT_ZONE) -> str:
+    """The key of one day's partition, e.g. ``players_total_tweets/year=2020/month=03/day=01``."""
+    return join_key(zone, date_partition(day.year, day.month, day.day))
 
 
-def output_days(lake: Path, zone: str = OUTPUT_ZONE) -> list[date]:
-    """Every day that has an output folder, oldest first (malformed folders ignored)."""
-    root = lake / zone
-    days: list[date] = []
-    if not root.is_dir():
-        return days
-    for path in root.glob("year=*/month=*/day=*"):
-        match = _DAY_DIR.fullmatch(path.relative_to(root).as_posix())
-        if not match or not path.is_dir():
-            continue
-        try:
-            days.append(date(int(match[1]), int(match[2]), int(match[3])))
-        except ValueError:
-            continue
-    return sorted(days)
+def day_dir(lake: Path | str, day: date, zone: str = OUTPUT_ZONE) -> Path:
+    """The folder of one day's output in a folder lake (tests and local tools)."""
+    from courtside.lake.local import LocalLake
+
+    return LocalLake(lake).path(day_key(day, zone))
 
 
-def new_staging_dir(lake: Path, zone: str = OUTPUT_ZONE) -> Path:
-    """A fresh hidden folder under the zone to write a day before swapping it in."""
-    path = within(lake, f"{zone}/.staging-{secrets.token_hex(6)}")
-    path.mkdir(parents=True)
-    return path
+def day_files(lake: Lake | Path, day: date, zone: str = OUTPUT_ZONE) -> list[LakeObject]:
+    """The committed JSON objects of one day (hidden, ``_`` and ``.crc`` objects skipped)."""
+    return committed_files(as_lake(lake), day_key(day, zone), suffix=".json")
 
 
-def replace_day(lake: Path, day: date, staged: Path, zone: str = OUTPUT_ZONE) -> None:
-    """Make ``staged`` (a folder from :func:`new_staging_dir`) the output of ``day``,
-    replacing any previous output of that day."""
-    target = day_dir(lake, day, zone)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    old: Path | None = None
-    if target.exists():
-        # Outside the year=/month=/day= tree, so no reader's glob ever sees both copies.
-        old = within(lake, f"{zone}/.old-{secrets.token_hex(6)}")
-        os.replace(target, old)
-    try:
-        os.replace(staged, target)
-        fsync_dir(target.parent)
-    except BaseException:
-        if old is not None and not target.exists():
-            os.replace(old, target)
-            old = None
-        raise
-    finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+def output_days(lake: Lake | Path, zone: str = OUTPUT_ZONE) -> list[date]:
+    """Every day that has an output partition, oldest first (malformed folders ignored)."""
+    return [day for day, _ in day_partitions(as_lake(lake), zone)]
 
 
-def _read_days(files: list[str], columns: dict[str, str], schema: pa.Schema) -> pa.Table:
-    """Rows of JSON-lines day files: ``year, month, day`` from the partition path, then
+def publish_day(
+    lake: Lake, day: date, sources: Sequence[Path | bytes], zone: str = OUTPUT_ZONE
+) -> list[str]:
+    """Make ``sources`` (complete local JSON-lines files, consumed, or bytes) the output of
+    ``day``, replacing any previous version; an empty list publishes an empty day.
+
+    Returns:
+        The keys of the published objects.
+    """
+    return publish(lake, day_key(day, zone), sources, ext=".json")
+
+
+def _read_days(
+    lake: Lake, files: list[LakeObject], columns: dict[str, str], schema: pa.Schema
+) -> pa.Table:
+    """Rows of JSON-lines day objects: ``year, month, day`` from the partition key, then
     ``columns`` (name -> DuckDB type), cast to ``schema``, sorted by day, then player."""
     if not files:
         return schema.empty_table()
     spec = ", ".join(f"'{name}': '{kind}'" for name, kind in columns.items())
     con = duckdb_connect()
     try:
+        lake.register_duckdb(con)
         table = con.sql(
             "SELECT CAST(year AS INTEGER) AS year, CAST(month AS INTEGER) AS month,"
             f" CAST(day AS INTEGER) AS day, {', '.join(columns)}"
@@ -116,13 +108,19 @@ def _read_days(files: list[str], columns: dict[str, str], schema: pa.Schema) -> 
             " hive_partitioning = true,"
             " hive_types = {'year': 'VARCHAR', 'month': 'VARCHAR', 'day': 'VARCHAR'})"
             " ORDER BY year, month, day, player",
-            params=[files],
+            params=[[lake.engine_url(f.key) for f in files]],
         ).to_arrow_table()
     finally:
         con.close()
     if table is None:
         return schema.empty_table()
     return table.cast(schema)
+
+
+def _files_of(lake: Lake, days: Sequence[date] | None, zone: str) -> list[LakeObject]:
+    if days is None:  # every day: one listing of the zone
+        return current_files(lake, zone, 3, suffix=".json")
+    return [f for d in days for f in day_files(lake, d, zone)]
 
 
 #: ``players_total_tweets`` rows as :func:`read_output` returns them.
@@ -137,12 +135,12 @@ OUTPUT_SCHEMA = pa.schema(
 )
 
 
-def read_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
+def read_output(lake: Lake | Path, days: Sequence[date] | None = None) -> pa.Table:
     """The output rows of ``days`` (default: every day) as ``year, month, day, player,
     total`` (int32, int32, int32, string, int64), sorted by day, then player."""
-    wanted = output_days(lake) if days is None else list(days)
-    files = [str(f) for d in wanted for f in day_files(lake, d)]
-    return _read_days(files, {"player": "VARCHAR", "total": "BIGINT"}, OUTPUT_SCHEMA)
+    store = as_lake(lake)
+    files = _files_of(store, days, OUTPUT_ZONE)
+    return _read_days(store, files, {"player": "VARCHAR", "total": "BIGINT"}, OUTPUT_SCHEMA)
 
 
 #: ``players_daily_sentiment`` rows as :func:`read_sentiment_output` returns them.
@@ -161,11 +159,11 @@ SENTIMENT_SCHEMA = pa.schema(
 )
 
 
-def read_sentiment_output(lake: Path, days: Sequence[date] | None = None) -> pa.Table:
+def read_sentiment_output(lake: Lake | Path, days: Sequence[date] | None = None) -> pa.Table:
     """The ``players_daily_sentiment/`` rows of ``days`` (default: every day) with
     :data:`SENTIMENT_SCHEMA`, sorted by day, then player."""
-    wanted = output_days(lake, SENTIMENT_ZONE) if days is None else list(days)
-    files = [str(f) for d in wanted for f in day_files(lake, d, SENTIMENT_ZONE)]
+    store = as_lake(lake)
+    files = _files_of(store, days, SENTIMENT_ZONE)
     columns = {"player": "VARCHAR", "posts": "BIGINT", "positive": "BIGINT"}
     columns |= {"negative": "BIGINT", "neutral": "BIGINT", "avg_score": "DOUBLE"}
-    return _read_days(files, columns, SENTIMENT_SCHEMA)
+    return _read_days(store, files, columns, SENTIMENT_SCHEMA)

@@ -31,6 +31,7 @@ _YEAR = re.compile(r"[0-9]{4}")
 _MONTH_DAY = re.compile(r"[0-9]{1,2}")
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]{0,63}")
 _UNSAFE_PATH = re.compile(r"['\"\\`$\x00-\x1f\x7f]")
+_S3_LOCATION = re.compile(r"s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/[A-Za-z0-9_.=/-]*)?")
 MAX_RANGE_DAYS = 3660
 
 
@@ -100,19 +101,23 @@ def check_identifier(value: str, what: str) -> str:
 
 
 def check_location(value: str | Path, what: str = "location") -> str:
-    """Return ``value`` as a string if it is an absolute path safe inside a SQL string
-    literal (no quotes, backslashes, backticks, ``$`` or control characters).
+    """Return ``value`` as a string if it is a location safe inside a SQL string literal:
+    an absolute path (no quotes, backslashes, backticks, ``$`` or control characters) or
+    an ``s3://bucket/prefix`` URL (letters, digits and ``_.=/-`` only).
 
     Raises:
         ParameterError: otherwise.
     """
     text = str(value)
-    if not text.startswith("/") or _UNSAFE_PATH.search(text) or ".." in Path(text).parts:
-        raise ParameterError(
-            f"{what} must be an absolute path without quotes, backslashes, '$' or control "
-            f"characters, got {_shown(text)}"
-        )
-    return text
+    if text.startswith("s3://"):
+        if _S3_LOCATION.fullmatch(text) and ".." not in text.split("/"):
+            return text
+    elif text.startswith("/") and not _UNSAFE_PATH.search(text) and ".." not in Path(text).parts:
+        return text
+    raise ParameterError(
+        f"{what} must be an absolute path without quotes, backslashes, '$' or control "
+        f"characters, or s3://bucket/prefix, got {_shown(text)}"
+    )
 
 
 @dataclass(frozen=True)

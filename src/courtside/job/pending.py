@@ -1,28 +1,28 @@
 """Which days ``courtside job daily --pending`` runs.
 
 A day is pending when ``tweets/`` has data for it and either no execution of the daily
-job has succeeded for it yet, or its ``tweets/`` files changed after the start of the
+job has succeeded for it yet, or its ``tweets/`` objects changed after the start of the
 last successful execution (the de-duplication job merged late posts into that day), so
-that a nightly run never leaves a stale day behind.
+that a nightly run never leaves a stale day behind. Only a partition's committed objects
+count (:func:`courtside.lake.tables.day_files`), read through the lake seam, so the same
+holds on a folder lake and on S3.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
 
 from courtside.catalog.errors import NoSuchTableError
 from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.job.daily import INPUT_TABLE, JOB_KIND, JOB_NAME
-from courtside.lake.layout import visible_files
+from courtside.lake.base import Lake
+from courtside.lake.tables import day_files
 from courtside.runs import SUCCEEDED, RunRecorder
 
 __all__ = ["PendingDay", "input_days", "pending_days"]
 
-_DAY_DIR = re.compile(r"year=([0-9]{4})/month=([0-9]{2})/day=([0-9]{2})")
 NEVER_RUN = "no successful execution yet"
 CHANGED = "tweets changed since the last successful execution"
 
@@ -35,33 +35,38 @@ class PendingDay:
     reason: str
 
 
-def _input_root(settings: Settings, catalog: Catalog) -> Path:
-    database = settings.catalog.database
+def _input_table(lake: Lake, catalog: Catalog, database: str) -> str:
+    """The input table's key in the lake: the catalog's location when it is in the lake,
+    else ``tweets``."""
     try:
-        location = catalog.get_table(database, INPUT_TABLE).location
+        location = catalog.get_table(database, INPUT_TABLE).location.rstrip("/")
     except NoSuchTableError:
-        return settings.lake / INPUT_TABLE
-    return Path(location) if "://" not in location else settings.lake / INPUT_TABLE
+        return INPUT_TABLE
+    base = lake.engine_url("").rstrip("/")
+    if location.startswith(base + "/"):
+        return location[len(base) + 1 :]
+    return INPUT_TABLE
 
 
 def input_days(settings: Settings, catalog: Catalog | None = None) -> dict[date, float]:
-    """Days with data in ``tweets/``, each with the newest file's mtime (epoch seconds)."""
-    root = _input_root(settings, catalog or Catalog.open(settings))
+    """Days with data in ``tweets/``, each with the newest committed object's mtime
+    (epoch seconds)."""
+    lake = settings.places.lake
+    table = _input_table(lake, catalog or Catalog.open(settings), settings.catalog.database)
     days: dict[date, float] = {}
-    if not root.is_dir():
-        return days
-    for folder in root.glob("year=*/month=*/day=*"):
-        match = _DAY_DIR.fullmatch(folder.relative_to(root).as_posix())
-        if not match or not folder.is_dir():
-            continue
-        try:
-            day = date(int(match[1]), int(match[2]), int(match[3]))
-        except ValueError:
-            continue
-        files = visible_files(folder)
-        if files:
-            days[day] = max(f.stat().st_mtime for f in files)
+    for obj in day_files(lake, table):
+        day = _day_of(obj.parent)
+        if day is not None:
+            days[day] = max(days.get(day, 0.0), obj.mtime_ms / 1000)
     return days
+
+
+def _day_of(partition: str) -> date | None:
+    fields = dict(seg.split("=", 1) for seg in partition.split("/") if "=" in seg)
+    try:
+        return date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def pending_days(

@@ -1,7 +1,14 @@
 """The Spark SQL engine of the daily job: the HiveQL ``INSERT OVERWRITE`` runs as it is.
 
 The catalog's tables are created in the session's catalog (``database.table``, with
-their partitions), like EMR's Hive reading the Glue catalog. The session comes from
+their partitions), like EMR's Hive reading the Glue catalog. Spark reads and writes
+local folders here (it would read a partition's uncommitted objects, and it cannot read
+``s3://`` without the hadoop-aws jar), so each range of days stages its inputs: the
+committed files of the input table are hard-linked (folder lake) or downloaded (S3) into
+a scratch folder under the state folder, the tables are created over that folder, the
+``INSERT OVERWRITE`` writes the day there, and its JSON files are published to the lake
+with :func:`courtside.lake.tables.publish`, as the DuckDB engine does. The scratch
+folder is removed when the engine stops. The session comes from
 :func:`courtside.engines.spark.spark_session` (``[spark]``: ``local[*]`` by default, or a
 cluster's master); pyspark is imported only when the engine starts. Java 17 is needed.
 """
@@ -9,15 +16,18 @@ cluster's master); pyspark is imported only when the engine starts. Java 17 is n
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from courtside.catalog.store import Catalog, Table
 from courtside.engines.spark import java_missing_reason, spark_session, submitted
+from courtside.job.engines import scratch_folder
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite
-from courtside.job.output import OUTPUT_ZONE, day_dir, day_files
+from courtside.job.output import OUTPUT_ZONE, day_key, publish_day
+from courtside.lake.base import Lake
 
 if TYPE_CHECKING:
     from courtside.engines.config import SparkSettings
@@ -56,6 +66,8 @@ class SparkDailyEngine:
         self._spark: Any = None
         self._owned = False
         self._registered = False
+        self._staged: ExitStack | None = None
+        self._locations: dict[str, str] = {}
 
     @property
     def running(self) -> bool:
@@ -94,40 +106,67 @@ class SparkDailyEngine:
         self,
         insert: InsertOverwrite,
         tables: Sequence[Table],
-        lake: Path,
+        lake: Lake,
         day: date,
         zone: str = OUTPUT_ZONE,
     ) -> int:
-        """Open the catalog's tables in the session (all of them, with their partitions,
-        like Hive on the Glue catalog), run the ``INSERT OVERWRITE`` natively, then tidy
-        the day's folder."""
+        """Stage the input tables' committed files, open the catalog's tables over the
+        scratch folder (all of them, with their partitions, like Hive on the Glue
+        catalog), run the ``INSERT OVERWRITE`` natively, then publish the day's files."""
         from courtside.catalog.query import register_spark
 
         spark = self._session()
         # Registering every table costs a few statements per partition: do it once per
         # session, and again only when a table the query needs is new (CreateTable).
         if not self._registered or not all(
-            spark.catalog.tableExists(f"{t.database}.{t.name}") for t in tables
+            t.qualified_name in self._locations
+            and spark.catalog.tableExists(f"{t.database}.{t.name}")
+            for t in tables
         ):
-            register_spark(spark, self.catalog)
+            target = (insert.database, insert.table)
+            self._stage(lake, [t for t in tables if (t.database, t.name) != target])
+            register_spark(spark, self.catalog, self._locations)
             self._registered = True
         spark.sql(insert.hive)
-        folder = day_dir(lake, day, zone)
-        folder.mkdir(parents=True, exist_ok=True)  # an empty day is still a computed day
-        for path in folder.iterdir():
-            # Hadoop's checksum and marker files would break a Redshift COPY of the folder.
-            if path.name.endswith(".crc") or path.name == "_SUCCESS":
-                path.unlink(missing_ok=True)
+        output = next(t for t in tables if (t.database, t.name) == (insert.database, insert.table))
+        folder = Path(self._locations[output.qualified_name]) / day_key(day, zone).split("/", 1)[1]
+        files = sorted(folder.glob("part-*.json")) if folder.is_dir() else []
         rows = 0
-        for file in day_files(lake, day, zone):
+        for file in files:
             with file.open("rb") as fh:
                 rows += sum(1 for line in fh if line.strip())
+        # Spark writes empty part files for empty tasks; the day keeps its rows only.
+        publish_day(lake, day, [f for f in files if f.stat().st_size], zone)
         return rows
 
+    def _stage(self, lake: Lake, inputs: Sequence[Table]) -> None:
+        """Stage ``inputs`` (the tables the query reads) in a new scratch folder; every
+        other catalog table gets an empty local folder."""
+        from courtside.catalog.query import staged_for_spark
+
+        self._unstage()
+        stack = ExitStack()
+        try:
+            folder = stack.enter_context(scratch_folder(self.places, "spark-"))
+            self._locations = stack.enter_context(
+                staged_for_spark(lake, self.catalog.tables(), folder, inputs=list(inputs))
+            )
+        except BaseException:
+            stack.close()
+            raise
+        self._staged = stack
+
+    def _unstage(self) -> None:
+        stack, self._staged = self._staged, None
+        self._locations = {}
+        if stack is not None:
+            stack.close()
+
     def stop(self) -> None:
-        """Stop the session if this engine started it."""
+        """Stop the session if this engine started it; remove the staged inputs."""
         spark, self._spark = self._spark, None
         self._registered = False
+        self._unstage()
         if spark is not None and self._owned:
             spark.stop()
             self._owned = False

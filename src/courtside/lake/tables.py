@@ -223,3 +223,33 @@ def table_files(
     for part in chosen:
         out.extend(committed_files(lake, join_key(root, part), suffix=suffix))
     return out
+
+
+def current_files(lake: Lake, table: str, depth: int = 3, *, suffix: str = "") -> list[LakeObject]:
+    """:func:`table_files` of every partition ``depth`` ``key=value`` folders deep (0: the
+    objects directly under ``table``), from one listing of the table instead of one per
+    partition (a table of many partitions on S3 is one paginated listing)."""
+    root = check_key(table, prefix=True)
+    by_partition: dict[str, list[LakeObject]] = {}
+    for obj in lake.list_objects(root, hidden=True):
+        if not root or obj.parent == root:
+            rel = "" if root else obj.parent
+        elif obj.parent.startswith(f"{root}/"):
+            rel = obj.parent[len(root) + 1 :]
+        else:
+            continue
+        segments = rel.split("/") if rel else []
+        if len(segments) == depth and all(
+            _PARTITION_SEGMENT.match(s) and not s.startswith(("_", ".")) for s in segments
+        ):
+            by_partition.setdefault(obj.parent, []).append(obj)
+    out: list[LakeObject] = []
+    for part in sorted(by_partition):
+        objects = by_partition[part]
+        markers = sorted(m[1] for o in objects if (m := _MARKER.match(o.name)))
+        if not markers:
+            found = [o for o in objects if not o.name.startswith((".", "_"))]
+        else:
+            found = [o for o in objects if (d := _DATA.match(o.name)) and d[1] == markers[-1]]
+        out.extend(o for o in found if o.name.endswith(suffix))
+    return out

@@ -1,13 +1,17 @@
 """``courtside load``: the daily output of the lake into the warehouse table.
 
-The loader reads every day folder of ``players_total_tweets/``, checks the rows once for
+The loader reads the committed objects of every day partition of
+``players_total_tweets/`` through the lake seam (a folder lake or S3), checks the rows once for
 every target (see :mod:`courtside.warehouse.rows`: a player name every warehouse stores
 unchanged in ``varchar(255)``, a total that fits ``integer``; other rows, and unreadable
 lines, are rejected with a reason, counted and named in the run record rather than
 failing the load), and hands them to a backend, which loads them in one transaction (see
 :mod:`courtside.warehouse.base`). ``--dry-run`` reads and checks but changes nothing;
 with ``--target redshift`` it writes the checked rows to ``<home>/exports/redshift/``
-and the Redshift statements that COPY them. Each load is recorded by
+and the Redshift statements that COPY them (on an S3 lake, unless
+``warehouse.redshift_s3_uri`` says otherwise, the export is written into the lake, under
+``players_total_tweets/_redshift/`` — hidden from the zone's readers — and the COPY reads
+that real ``s3://`` prefix). Each load is recorded by
 :class:`~courtside.runs.RunRecorder` (kind ``load``).
 
 The same load then loads ``players_daily_sentiment/`` (the daily job's second query)
@@ -33,7 +37,8 @@ from typing import Any
 from pydantic import SecretStr
 
 from courtside.config import Settings
-from courtside.job.output import SENTIMENT_ZONE, output_days
+from courtside.job.output import OUTPUT_ZONE, SENTIMENT_ZONE, output_days
+from courtside.lake.base import Lake
 from courtside.runs import Run, RunRecorder
 from courtside.warehouse import open_warehouse as open_backend
 from courtside.warehouse.base import MODES, SENTIMENT, TOTALS, LoadStats, TableSpec, Warehouse
@@ -46,11 +51,16 @@ from courtside.warehouse.rows import (
     read_sentiment_rows,
     with_team,
     write_export,
+    write_lake_export,
 )
 
 __all__ = ["TARGETS", "LoadOutcome", "load", "open_warehouse", "prepare_rows", "resolve_target"]
 
 log = logging.getLogger(__name__)
+
+#: Where, under a daily output zone of an S3 lake, the Redshift export is written (hidden:
+#: no reader of the zone lists it).
+LAKE_EXPORT = "_redshift"
 
 
 @dataclass(frozen=True)
@@ -204,21 +214,24 @@ def load(
     recorder = recorder or RunRecorder(settings)
     table_name = settings.warehouse.table
     params = {"target": kind, "warehouse": described, "mode": chosen_mode, "dry_run": dry_run}
+    lake = settings.places.lake
+    lake.check()
     with recorder.run("load", table_name, params, parent=parent) as run:
-        days = output_days(settings.lake)
+        days = output_days(lake)
         outcome = _load_table(
-            settings, TOTALS, kind, warehouse, described, chosen_mode, dry_run, run, days
+            settings, lake, TOTALS, kind, warehouse, described, chosen_mode, dry_run, run, days
         )
         if not days:
             if kind != "redshift":
                 run.skip("no daily output in the lake: run `courtside job daily` first")
             return outcome
-        sentiment_days = output_days(settings.lake, SENTIMENT_ZONE)
+        sentiment_days = output_days(lake, SENTIMENT_ZONE)
         if not sentiment_days:
             return outcome
         sentiment_wh, sentiment_described = _plan(settings, kind, url, SENTIMENT)
         sentiment = _load_table(
             settings,
+            lake,
             SENTIMENT,
             kind,
             sentiment_wh,
@@ -231,8 +244,26 @@ def load(
         return dataclasses.replace(outcome, sentiment=sentiment)
 
 
+def _already_in_s3(statements: str, base: str) -> str:
+    """The statements without the "copy the export to S3 first" steps: the load wrote it
+    to ``base`` in the lake itself."""
+    lines = statements.splitlines()
+    out, skip = [], 0
+    for line in lines:
+        if line.startswith("-- First copy the export "):
+            out.append(f"-- The export (the rows that passed the load checks) is in {base}/")
+            skip = 2
+            continue
+        if skip:
+            skip -= 1
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
 def _load_table(
     settings: Settings,
+    lake: Lake,
     spec: TableSpec,
     kind: Target,
     warehouse: Warehouse | None,
@@ -248,11 +279,9 @@ def _load_table(
     table_name = _table_name(settings, spec)
     rejected = Rejected()
     if spec is SENTIMENT:
-        lake_rows = with_team(
-            read_sentiment_rows(settings.lake, days, rejected), _team_lookup(settings)
-        )
+        lake_rows = with_team(read_sentiment_rows(lake, days, rejected), _team_lookup(settings))
     else:
-        lake_rows = read_rows(settings.lake, days, rejected)
+        lake_rows = read_rows(lake, days, rejected)
     good, _ = prepare_rows(lake_rows, rejected, spec)
     examples = rejected.examples
     run.set_count(f"{prefix}days", len(days))
@@ -286,7 +315,14 @@ def _load_table(
         from courtside.warehouse.redshift import redshift_statements
 
         cfg = settings.warehouse
-        export = write_export(settings.home / "exports" / "redshift", table_name, good)
+        s3_uri, where = cfg.redshift_s3_uri, ""
+        if s3_uri is None and not lake.is_local:
+            # The lake is on S3: the export goes into it, and the COPY reads it there.
+            zone = SENTIMENT_ZONE if spec is SENTIMENT else OUTPUT_ZONE
+            where = write_lake_export(lake, f"{zone}/{LAKE_EXPORT}", table_name, good)
+            s3_uri = where.rsplit("/", 1)[0]
+        else:
+            where = str(write_export(settings.home / "exports" / "redshift", table_name, good))
         with_data = {
             date(y, m, d)
             for y, m, d in zip(
@@ -296,18 +332,21 @@ def _load_table(
                 strict=True,
             )
         }
-        outcome["export"] = str(export)
-        run.detail(f"{prefix}export", str(export))
-        outcome["statements"] = redshift_statements(
+        outcome["export"] = where
+        run.detail(f"{prefix}export", where)
+        statements = redshift_statements(
             table=table_name,
             days=days,
             days_with_data=[d for d in days if d in with_data],
             mode=mode,
-            s3_uri=cfg.redshift_s3_uri,
+            s3_uri=s3_uri,
             iam_role=cfg.redshift_iam_role,
-            export=str(export.parent),
+            export=where.rsplit("/", 1)[0],
             spec=spec,
         )
+        if where.startswith("s3://"):
+            statements = _already_in_s3(statements, s3_uri or "")
+        outcome["statements"] = statements
         return LoadOutcome(**outcome)
     if not days or dry_run or warehouse is None:
         return LoadOutcome(**outcome)

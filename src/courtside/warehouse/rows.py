@@ -43,10 +43,12 @@ from courtside.job.output import (
     OUTPUT_ZONE,
     SENTIMENT_SCHEMA,
     SENTIMENT_ZONE,
+    as_lake,
     day_files,
     read_output,
     read_sentiment_output,
 )
+from courtside.lake.base import Lake, join_key
 from courtside.lake.layout import date_partition, fsync_dir
 from courtside.warehouse.base import PLAYER_MAX_CHARS, SENTIMENT, TOTALS, TableSpec
 
@@ -57,6 +59,7 @@ __all__ = [
     "read_sentiment_rows",
     "with_team",
     "write_export",
+    "write_lake_export",
 ]
 
 INT32_MAX = 2**31 - 1
@@ -150,14 +153,14 @@ def _check_value(name: str, value: Any, kind: pa.DataType) -> None:
 
 
 def _read_lines(
-    lake: Path, days: Sequence[date], rejected: Rejected, zone: str, schema: pa.Schema
+    lake: Lake, days: Sequence[date], rejected: Rejected, zone: str, schema: pa.Schema
 ) -> pa.Table:
     """The rows of ``days`` parsed line by line; unreadable lines are rejected."""
     out: dict[str, list[Any]] = {name: [] for name in schema.names}
     fields = [f for f in schema if f.name not in ("year", "month", "day")]
     for day in days:
-        for path in day_files(lake, day, zone):
-            for number, line in enumerate(path.read_bytes().splitlines(), 1):
+        for obj in day_files(lake, day, zone):
+            for number, line in enumerate(lake.read_bytes(obj.key).splitlines(), 1):
                 where = {"year": day.year, "month": day.month, "day": day.day}
                 try:
                     doc = orjson.loads(line)
@@ -170,7 +173,7 @@ def _read_lines(
                     message = str(exc).splitlines()[0][:120]
                     rejected.add(
                         "unreadable-line",
-                        {**where, "file": path.name, "line": number, "error": message},
+                        {**where, "file": obj.name, "line": number, "error": message},
                     )
                     continue
                 for key, value in (*where.items(), *values.items()):
@@ -178,26 +181,29 @@ def _read_lines(
     return pa.table(out, schema=schema)
 
 
-def read_rows(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
-    """The daily output rows of ``days``: all at once when every file is readable, else
-    line by line, rejecting (and counting) the lines that are not."""
+def read_rows(lake: Lake | Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
+    """The daily output rows of ``days`` (committed objects, on any lake): all at once
+    when every object is readable, else line by line, rejecting (and counting) the lines
+    that are not."""
     import duckdb
 
+    store = as_lake(lake)
     try:
-        return read_output(lake, days)
+        return read_output(store, days)
     except duckdb.Error:
-        return _read_lines(lake, days, rejected, OUTPUT_ZONE, _TOTALS_SCHEMA)
+        return _read_lines(store, days, rejected, OUTPUT_ZONE, _TOTALS_SCHEMA)
 
 
-def read_sentiment_rows(lake: Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
+def read_sentiment_rows(lake: Lake | Path, days: Sequence[date], rejected: Rejected) -> pa.Table:
     """:func:`read_rows` for ``players_daily_sentiment/`` (columns of
     :data:`courtside.job.output.SENTIMENT_SCHEMA`)."""
     import duckdb
 
+    store = as_lake(lake)
     try:
-        return read_sentiment_output(lake, days)
+        return read_sentiment_output(store, days)
     except duckdb.Error:
-        return _read_lines(lake, days, rejected, SENTIMENT_ZONE, SENTIMENT_SCHEMA)
+        return _read_lines(store, days, rejected, SENTIMENT_ZONE, SENTIMENT_SCHEMA)
 
 
 def with_team(rows: pa.Table, team_of: Callable[[str], str | None]) -> pa.Table:
@@ -205,6 +211,35 @@ def with_team(rows: pa.Table, team_of: Callable[[str], str | None]) -> pa.Table:
     players = rows["player"].to_pylist()
     teams = [team_of(p) if isinstance(p, str) else None for p in players]
     return rows.append_column("team", pa.array(teams, pa.string()))
+
+
+def _export_lines(rows: pa.Table) -> dict[tuple[int, int, int], list[bytes]]:
+    """The rows as JSON lines (with their year, month and day), grouped by day."""
+    by_day: dict[tuple[int, int, int], list[bytes]] = {}
+    for row in rows.to_pylist():
+        key = (row["year"], row["month"], row["day"])
+        by_day.setdefault(key, []).append(orjson.dumps(row) + b"\n")
+    return by_day
+
+
+def write_lake_export(lake: Lake, prefix: str, table: str, rows: pa.Table) -> str:
+    """Write the loadable ``rows`` as JSON lines to ``<prefix>/<table>/year=/month=/day=/
+    part-00000.json`` in the lake (what the Redshift statements COPY when the lake is on
+    S3), then delete the export's objects of days no longer in ``rows``. Each object is
+    replaced whole; a crash in between leaves days of the previous export, which the next
+    load removes.
+
+    Returns:
+        The export's location (:meth:`Lake.engine_url` of ``<prefix>/<table>``).
+    """
+    root = join_key(prefix, table)
+    written = set()
+    for (y, m, d), lines in _export_lines(rows).items():
+        key = join_key(root, date_partition(y, m, d), "part-00000.json")
+        lake.put(key, lines)
+        written.add(key)
+    lake.delete(o.key for o in lake.list_objects(root, hidden=True) if o.key not in written)
+    return lake.engine_url(root)
 
 
 def write_export(root: Path, table: str, rows: pa.Table) -> Path:
@@ -218,11 +253,7 @@ def write_export(root: Path, table: str, rows: pa.Table) -> Path:
     staging = root / f".staging-{secrets.token_hex(6)}"
     staging.mkdir()
     try:
-        by_day: dict[tuple[int, int, int], list[bytes]] = {}
-        for row in rows.to_pylist():
-            key = (row["year"], row["month"], row["day"])
-            by_day.setdefault(key, []).append(orjson.dumps(row) + b"\n")
-        for (y, m, d), lines in by_day.items():
+        for (y, m, d), lines in _export_lines(rows).items():
             folder = staging / date_partition(y, m, d)
             folder.mkdir(parents=True)
             with open(folder / "part-00000.json", "wb") as handle:
