@@ -92,17 +92,17 @@ class Settings(BaseModel):
 
     @property
     def lake(self) -> Path:
-        """The data lake as a local folder, for the stages that read it as files.
+        """The data lake as a local folder (for tools and tests that look at its files;
+        every stage reaches the lake through :attr:`places` ``.lake``, on a folder or S3).
 
         Raises:
-            ConfigError: when the lake is on S3 and the stage cannot use it there yet.
+            ConfigError: when the lake is not a local folder.
         """
         url = self.lake_url
         if "://" in url:
             raise ConfigError(
-                f"this command reads the lake as local files and cannot use lake_root = "
-                f"{url} yet (on S3 so far: deliver, detect, notify, the dashboard; run "
-                "the batch jobs with a local lake_root)",
+                f"lake_root = {url} is not a local folder (the stages read it through the "
+                "lake seam; this path is for local tools only)",
                 key="lake_root",
             )
         return Path(url)

@@ -136,11 +136,11 @@ def test_missing_bucket_fails_at_start_naming_the_deploy_step(
         assert backend.committed("tweets", settings.deliver.group) == 0  # nothing consumed
 
 
-def test_stages_not_on_the_seam_yet_refuse_an_s3_lake_in_one_line(
-    tmp_path: Path, aws_endpoint: str
-) -> None:
+def test_an_s3_lake_has_no_local_folder_path(tmp_path: Path, aws_endpoint: str) -> None:
+    """Every stage reads the lake through the seam; asking an S3 lake for a local folder
+    (local tools only) is one clear error, never a path that does not exist."""
     settings = _s3_settings(tmp_path / "home", aws_endpoint, _bucket(aws_endpoint))
-    with pytest.raises(ConfigError, match="lake_root = s3://.*yet"):
+    with pytest.raises(ConfigError, match="lake_root = s3://.* is not a local folder"):
         _ = settings.lake
 
 

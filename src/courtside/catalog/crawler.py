@@ -308,7 +308,7 @@ def crawl(
     elif not lake.list_objects(root_key, hidden=True):
         raise LakeError(f"nothing to crawl: {lake.engine_url(root_key)} holds no objects")
     root = lake.engine_url(root_key)
-    catalog = catalog or Catalog(places.state_dir / "catalog.db")
+    catalog = catalog or Catalog.at(places)
     result = CrawlResult(database, name, root)
 
     files, skipped = scan_files(lake, root_key)

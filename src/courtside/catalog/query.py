@@ -157,7 +157,7 @@ def open_duckdb(
         config: Extra DuckDB settings, e.g. ``{"memory_limit": "1GB"}``.
     """
     places = settings.places
-    catalog = catalog or Catalog(places.state_dir / "catalog.db")
+    catalog = catalog or Catalog.at(places)
     lake = places.lake
     conn = duckdb_connect(str(database), config=config or {})
     try:
@@ -184,7 +184,7 @@ def open_duckdb_read_only(
     from courtside._duckdb_sandbox import lock_down
 
     places = settings.places
-    catalog = catalog or Catalog(places.state_dir / "catalog.db")
+    catalog = catalog or Catalog.at(places)
     conn = open_duckdb(settings, catalog=catalog)
     lake = places.lake
     folders: list[Path | str] = [lake.engine_url("")]

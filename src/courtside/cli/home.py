@@ -14,7 +14,7 @@ def init(ctx: typer.Context) -> None:
     created = init_home(cfg)
     for path in created:
         console.print(f"created {path}", highlight=False)
-    console.print(f"home ready at [bold]{cfg.home.resolve()}[/bold] (lake: {cfg.lake})")
+    console.print(f"home ready at [bold]{cfg.home.resolve()}[/bold] (lake: {cfg.lake_url})")
 
 
 def register(app: typer.Typer) -> None:

@@ -204,7 +204,7 @@ def _enrichment(_settings: Settings, lake: str, start: date, end: date) -> LakeE
 def _lake_part(settings: Settings, f: Filters) -> None:
     st.subheader("Languages and hashtags")
     try:
-        found = _enrichment(settings, str(settings.lake), f.start, f.end)
+        found = _enrichment(settings, settings.lake_url, f.start, f.end)
     except DashboardError as exc:
         show_problem(exc)
         return

@@ -434,7 +434,9 @@ class EmbeddedDetector(ServiceLoop):
         rep.control_seq = self._control_seq
 
     def close(self) -> None:
-        """Release the stream and checkpoint files."""
+        """Release the consumers (their leases), the streams and the checkpoint file."""
+        self.tweets.close()
+        self.control.close()  # may come from DynamoDB Streams, not from the backend
         self.store.close()
         self.backend.close()
 

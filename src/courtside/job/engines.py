@@ -123,7 +123,7 @@ class DuckDBDailyEngine:
         threads: int | None = None,
     ) -> None:
         self.places = places
-        self.catalog = catalog or Catalog(places.state_dir / "catalog.db")
+        self.catalog = catalog or Catalog.at(places)
         self.memory_limit = memory_limit
         self.threads = threads
         self._con: Any = None

@@ -60,7 +60,7 @@ class SparkDailyEngine:
         settings: SparkSettings | None = None,
     ) -> None:
         self.places = places
-        self.catalog = catalog or Catalog(places.state_dir / "catalog.db")
+        self.catalog = catalog or Catalog.at(places)
         self.settings = settings
         self._given = spark
         self._spark: Any = None
