@@ -73,7 +73,7 @@ def profile_table(
     con = duckdb_connect(":memory:")
     try:
         places.lake.register_duckdb(con)
-        con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {duckdb_source(table)}")
+        con.execute(f"CREATE TEMP VIEW src AS SELECT * FROM {duckdb_source(table, places.lake)}")
         specs = [ColumnSpec(r[0], r[1]) for r in con.execute("DESCRIBE src").fetchall()]
         relation = "src"
         if day is not None:

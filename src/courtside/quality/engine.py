@@ -44,7 +44,8 @@ class DuckDBEngine:
     def __init__(self, places: Places) -> None:
 
         self.con = duckdb_connect(":memory:")
-        places.lake.register_duckdb(self.con)
+        self.lake = places.lake
+        self.lake.register_duckdb(self.con)
         self._views: set[str] = set()
 
     def relation(self, table: Table) -> str:
@@ -52,7 +53,7 @@ class DuckDBEngine:
         if table.qualified_name not in self._views:
             self.con.execute(f"CREATE SCHEMA IF NOT EXISTS {sql_ident(table.database)}")
             self.con.execute(
-                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {duckdb_source(table)}"
+                f"CREATE OR REPLACE VIEW {name} AS SELECT * FROM {duckdb_source(table, self.lake)}"
             )
             self._views.add(table.qualified_name)
         return name
