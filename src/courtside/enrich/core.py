@@ -234,7 +234,7 @@ class Enricher:
         Reads ``text``, ``lang`` (or Bluesky's ``langs``) and ``entities``; any of them
         may be missing or of the wrong type. Never raises for a bad post.
         """
-        if not isinstance(post, Mapping):
+        if type(post) is not dict and not isinstance(post, Mapping):
             post = {}
         text = post.get("text")
         found = entities_from_object(post.get("entities"), text)

@@ -56,7 +56,7 @@ def source_language(post: Any) -> str | None:
     Reads ``lang`` (X v2) and, when that is absent, the first of ``langs`` (Bluesky).
     Anything that is not a well-formed tag, or a tag meaning "no language", is None.
     """
-    if not isinstance(post, Mapping):
+    if type(post) is not dict and not isinstance(post, Mapping):
         return None
     value = post.get("lang")
     if value is None:
