@@ -94,9 +94,9 @@ def test_bad_texts_are_unscored_with_a_reason_and_counted(settings: Settings, fm
 
 
 def test_text_that_is_not_a_string_never_crashes_the_step(settings: Settings) -> None:
-    # The raw reader declares text VARCHAR and (on DuckDB and Spark alike) reads a JSON
-    # number, list or object as its JSON text; a missing or null text stays NULL, which
-    # enrichment labels unscored / not-a-string. Either way the step goes on and counts.
+    # The curated text of a JSON number, list or object is its JSON text, as before; the
+    # readers tell enrichment it was no string, so it is unscored / not-a-string like a
+    # null text (tests/batch/test_dedupe_text_types.py has every JSON type, both engines).
     lines = [
         _post("number", DAY1, 42),
         _post("list", DAY1, ["great", "game"]),
@@ -113,10 +113,12 @@ def test_text_that_is_not_a_string_never_crashes_the_step(settings: Settings) ->
     assert by_id["number"]["text"] == "42"
     assert by_id["null"]["sentiment_reason"] == "not-a-string"
     enricher = Enricher()
-    for row in by_id.values():
-        assert {c: row[c] for c in ENRICH_COLUMNS} == enricher.enrich_post(row).as_row()
+    for pid in ("number", "list", "object", "null"):
+        assert by_id[pid]["sentiment_reason"] == "not-a-string"
+    good = by_id["good"]
+    assert {c: good[c] for c in ENRICH_COLUMNS} == enricher.enrich_post(good).as_row()
     assert sum(result.enrichment["labels"].values()) == 5
-    assert result.enrichment["unscored"] == {"not-a-string": 1}
+    assert result.enrichment["unscored"] == {"not-a-string": 4}
 
 
 def _rows(lake: Path, fmt: str) -> list[dict[str, Any]]:

@@ -1,4 +1,8 @@
-"""The fast VADER gives exactly vaderSentiment's scores, and fails clearly without it."""
+"""The fast VADER gives exactly vaderSentiment's scores, and fails clearly without it.
+
+Every equality test runs on both implementations: the pure-Python ``FastVader`` and the
+mypyc-compiled copy ``setup.py`` builds (skipped, with the reason, when this install has
+no compiled copy; ``make install`` builds it where gcc is available)."""
 
 from __future__ import annotations
 
@@ -11,16 +15,48 @@ from enrich_helpers import TEXTS
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from courtside.enrich.compiled import compiled_module, vader_class, vader_implementation
+from courtside.enrich.core import Enricher
 from courtside.enrich.errors import EnrichDependencyError
 from courtside.enrich.vader import FastVader, load_reference_analyzer
 
 _REFERENCE = load_reference_analyzer()
-_FAST = FastVader()
+_COMPILED = compiled_module()
+_IMPLEMENTATIONS = {"python": FastVader()}
+if _COMPILED is not None:
+    _IMPLEMENTATIONS["mypyc"] = _COMPILED.FastVader()
+_NOT_BUILT = pytest.mark.skipif(_COMPILED is None, reason="no compiled VADER in this install")
+BOTH = pytest.mark.parametrize("kind", ["python", pytest.param("mypyc", marks=_NOT_BUILT)])
 
 
-@pytest.fixture(scope="module")
-def fast() -> FastVader:
-    return FastVader()
+@pytest.fixture(params=["python", pytest.param("mypyc", marks=_NOT_BUILT)])
+def fast(request: pytest.FixtureRequest) -> FastVader:
+    return _IMPLEMENTATIONS[request.param]
+
+
+def test_the_enricher_uses_the_compiled_copy_when_it_is_built() -> None:
+    assert vader_implementation() == ("python" if _COMPILED is None else "mypyc")
+    assert type(Enricher(detect_language=False).vader) is vader_class()
+    if _COMPILED is not None:
+        assert vader_class() is not FastVader
+        assert _COMPILED.__file__.endswith(".so")
+
+
+def test_a_stale_compiled_copy_is_not_used(monkeypatch: pytest.MonkeyPatch) -> None:
+    import courtside.enrich.compiled as compiled
+
+    class Stale:
+        BUILT_FROM = "0" * 64
+        FastVader = object
+
+    monkeypatch.setattr(compiled.importlib, "import_module", lambda name: Stale)
+    compiled.compiled_module.cache_clear()
+    try:
+        assert compiled.compiled_module() is None
+        assert compiled.vader_class() is FastVader
+    finally:
+        monkeypatch.undo()
+        compiled.compiled_module.cache_clear()
 
 
 def test_scores_are_identical_to_vadersentiment_on_a_varied_corpus(fast: FastVader) -> None:
@@ -78,10 +114,29 @@ _ALPHABET = st.sampled_from(
 )
 
 
+@BOTH
 @settings(max_examples=400, deadline=None)
-@given(st.lists(_ALPHABET, max_size=40).map("".join) | st.text(max_size=200))
-def test_scores_are_identical_on_generated_text(text: str) -> None:
+@given(text=st.lists(_ALPHABET, max_size=40).map("".join) | st.text(max_size=200))
+def test_scores_are_identical_on_generated_text(kind: str, text: str) -> None:
     want = _REFERENCE.polarity_scores(text)
-    got = _FAST.polarity_scores(text)
+    got = _IMPLEMENTATIONS[kind].polarity_scores(text)
     assert got == want
     assert all(math.copysign(1, want[k]) == math.copysign(1, got[k]) for k in want)
+
+
+@BOTH
+def test_scores_are_identical_on_benchmark_like_posts(kind: str) -> None:
+    # The benchmark's own generator (NBA-like posts with emoji, tags, links, 8 languages).
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    try:
+        from bench_enrich import make_posts
+    finally:
+        sys.path.pop(0)
+    fast = _IMPLEMENTATIONS[kind]
+    texts = [p["text"] for p in make_posts(3000, 7)]
+    assert [fast.polarity_scores(t) for t in texts] == [
+        _REFERENCE.polarity_scores(t) for t in texts
+    ]

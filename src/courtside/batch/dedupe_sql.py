@@ -8,12 +8,21 @@ Each engine exposes up to three relations and runs :func:`dedupe_query` over the
 ``new_rows``
     The rows of the raw files not processed yet: the :data:`POST_COLUMNS`, the
     partition values ``year``, ``month``, ``day`` taken from each file's path
-    (``.../year=YYYY/month=MM/day=DD/name``), and two sort keys ``_seq1``, ``_seq2``
-    that order rows by delivery: file name (names sort by time), then line.
+    (``.../year=YYYY/month=MM/day=DD/name``), two sort keys ``_seq1``, ``_seq2``
+    that order rows by delivery: file name (names sort by time), then line, and
+    :data:`TEXT_IS_STRING`.
 ``existing_rows`` (when the new files touch partitions that already exist)
-    Their rows: the :data:`POST_COLUMNS` plus ``year``, ``month``, ``day``.
+    Their rows: the :data:`POST_COLUMNS` plus ``year``, ``month``, ``day`` and
+    :data:`TEXT_IS_STRING`.
 ``existing_ids`` (when other partitions exist)
     The ``id`` of every row in the other output partitions.
+
+``text`` is the post's text as the readers have always read it: a JSON number, list,
+object or boolean becomes its JSON text, so the curated column stays a string. Whether
+the raw value was a JSON string is :data:`TEXT_IS_STRING`, which the query passes on
+(``text_is_string=True``) for the enrichment step to label the others ``unscored``
+(``not-a-string``); it is never written. For rows already in the output it is false only
+when their enrichment said so (``sentiment_reason = 'not-a-string'``).
 
 Partition values come from paths, never from the row, so a row cannot move itself into
 a partition the job did not plan to rewrite. A post ``id`` already in the output wins;
@@ -26,8 +35,13 @@ __all__ = [
     "PARTITION_KEYS",
     "PARTITION_REGEX",
     "POST_COLUMNS",
+    "TEXT_IS_STRING",
     "dedupe_query",
+    "duckdb_raw_columns",
+    "duckdb_raw_select",
     "duckdb_type",
+    "existing_text_is_string",
+    "spark_raw_text_columns",
     "spark_schema_ddl",
 ]
 
@@ -84,6 +98,12 @@ POST_COLUMNS: tuple[tuple[str, str], ...] = (
     ),
 )
 
+#: The extra column of ``new_rows`` and ``existing_rows``: true when the post's JSON
+#: ``text`` was a string, false for a number, list, object or boolean, NULL when there was
+#: none (``null`` or missing). Enrichment reads it (courtside.enrich.arrow's
+#: ``TEXT_IS_STRING``, the same name); it is not part of the curated table.
+TEXT_IS_STRING = "_text_is_string"
+
 _DUCK_PRIMITIVES = {
     "string": "VARCHAR",
     "bigint": "BIGINT",
@@ -119,6 +139,58 @@ def duckdb_type(hive: str) -> str:
     return _DUCK_PRIMITIVES[hive]
 
 
+def duckdb_raw_columns() -> dict[str, str]:
+    """The DuckDB types the raw reader declares: :func:`duckdb_type` of each column, but
+    ``text`` as ``JSON`` so that :func:`duckdb_raw_select` can tell a string from the
+    rest."""
+    return {name: "JSON" if name == "text" else duckdb_type(hive) for name, hive in POST_COLUMNS}
+
+
+def duckdb_raw_select() -> str:
+    """The select list over a raw reader declared with :func:`duckdb_raw_columns`: the
+    :data:`POST_COLUMNS` (``text`` exactly as a ``VARCHAR`` column reads it: a string's
+    value, the JSON text of anything else) then :data:`TEXT_IS_STRING`."""
+    text = (
+        "CASE WHEN json_type(\"text\") = 'VARCHAR' THEN \"text\" ->> '$'"
+        ' ELSE CAST("text" AS VARCHAR) END AS "text"'
+    )
+    cols = [text if name == "text" else f'"{name}"' for name, _ in POST_COLUMNS]
+    return ", ".join([*cols, f"json_type(\"text\") = 'VARCHAR' AS {TEXT_IS_STRING}"])
+
+
+def spark_raw_text_columns() -> list[tuple[str, str]]:
+    """``(column, Spark SQL expression)`` pairs that turn a raw read whose ``text`` is a
+    ``variant`` (Spark 4's JSON reader, ``spark_schema_ddl(raw_text=True)``) into ``text``
+    as a string and :data:`TEXT_IS_STRING`, in this order (the flag first: it reads the
+    variant). A string keeps its value; anything else becomes its JSON text
+    (``to_json``, the same text DuckDB gives for numbers, lists and objects)."""
+    kind = "schema_of_variant(`text`)"
+    return [
+        (
+            TEXT_IS_STRING,
+            f"CASE WHEN `text` IS NULL OR {kind} = 'VOID' THEN NULL ELSE {kind} = 'STRING' END",
+        ),
+        (
+            "text",
+            f"CASE WHEN `text` IS NULL OR {kind} = 'VOID' THEN NULL"
+            f" WHEN {kind} = 'STRING' THEN variant_get(`text`, '$', 'string')"
+            " ELSE to_json(`text`) END",
+        ),
+    ]
+
+
+def existing_text_is_string(has_reason: bool) -> str:
+    """The :data:`TEXT_IS_STRING` expression for rows of the output: false only when
+    their ``sentiment_reason`` column (when they have one) says ``not-a-string`` for a
+    non-NULL text; true otherwise (rows written before enrichment cannot tell)."""
+    if not has_reason:
+        return f"TRUE AS {TEXT_IS_STRING}"
+    return (
+        "(text IS NULL OR sentiment_reason IS NULL OR sentiment_reason <> 'not-a-string')"
+        f" AS {TEXT_IS_STRING}"
+    )
+
+
 def _spark_type(hive: str) -> str:
     if hive.startswith("array<"):
         return f"array<{_spark_type(hive[6:-1])}>"
@@ -131,24 +203,36 @@ def _spark_type(hive: str) -> str:
     return hive
 
 
-def spark_schema_ddl() -> str:
-    """The post schema as a Spark DDL string (for ``DataFrameReader.schema``)."""
-    return ", ".join(f"`{name}` {_spark_type(hive)}" for name, hive in POST_COLUMNS)
+def spark_schema_ddl(*, raw_text: bool = False) -> str:
+    """The post schema as a Spark DDL string (for ``DataFrameReader.schema``); with
+    ``raw_text``, ``text`` is a ``variant`` (see :func:`spark_raw_text_columns`)."""
+    return ", ".join(
+        f"`{name}` {'variant' if raw_text and name == 'text' else _spark_type(hive)}"
+        for name, hive in POST_COLUMNS
+    )
 
 
-def dedupe_query(*, existing: bool, existing_ids: bool, quote: str = '"') -> str:
+def dedupe_query(
+    *, existing: bool, existing_ids: bool, quote: str = '"', text_is_string: bool = False
+) -> str:
     """The de-duplication query (see the module doc for its input relations).
 
     Args:
         existing: Whether ``existing_rows`` is there (some touched partitions exist).
         existing_ids: Whether ``existing_ids`` is there (other partitions exist).
         quote: The engine's identifier quote (``"`` for DuckDB, a backtick for Spark).
+        text_is_string: Pass :data:`TEXT_IS_STRING` on (for the enrichment step; the
+            caller drops it before writing).
 
     Returns:
-        A query yielding :data:`POST_COLUMNS` then ``year``, ``month``, ``day``: one row
-        per ``id``, for the output partitions to (re)write.
+        A query yielding :data:`POST_COLUMNS` (then :data:`TEXT_IS_STRING` when asked)
+        then ``year``, ``month``, ``day``: one row per ``id``, for the output
+        partitions to (re)write.
     """
-    cols = ", ".join(f"{quote}{name}{quote}" for name, _ in POST_COLUMNS)
+    names = [name for name, _ in POST_COLUMNS]
+    if text_is_string:
+        names.append(TEXT_IS_STRING)
+    cols = ", ".join(f"{quote}{name}{quote}" for name in names)
     keys = ", ".join(PARTITION_KEYS)
     anti = (
         " AND NOT EXISTS (SELECT 1 FROM existing_ids AS e WHERE e.id = n.id)"

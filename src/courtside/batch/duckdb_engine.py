@@ -18,7 +18,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from courtside._duckdb import connect as duckdb_connect
-from courtside.batch.dedupe_sql import POST_COLUMNS, dedupe_query, duckdb_type
+from courtside.batch.dedupe_sql import (
+    POST_COLUMNS,
+    TEXT_IS_STRING,
+    dedupe_query,
+    duckdb_raw_columns,
+    duckdb_raw_select,
+    duckdb_type,
+    existing_text_is_string,
+)
 from courtside.batch.engine import DedupePlan, EngineResult, Splitter
 from courtside.batch.errors import BatchError
 from courtside.sqltext import sql_literal
@@ -43,6 +51,11 @@ _COLUMNS = (
     + "}"
 )
 _SELECT = ", ".join(f'"{n}"' for n, _ in POST_COLUMNS)
+_RAW_COLUMNS = (
+    "{"
+    + ", ".join(f"{sql_literal(n)}: {sql_literal(t)}" for n, t in duckdb_raw_columns().items())
+    + "}"
+)
 
 
 _HIVE = (
@@ -56,8 +69,8 @@ def read_raw_sql(files: tuple[str, ...] | list[str]) -> str:
     the delivery order (``WITH ORDINALITY`` numbers rows in file-list order, then line
     order, and the files are listed oldest name first)."""
     return (
-        f"SELECT {_SELECT}, year, month, day, 0 AS _seq1, ordinality AS _seq2 FROM read_json("
-        f"{_list(files)}, format = 'newline_delimited', columns = {_COLUMNS},"
+        f"SELECT {duckdb_raw_select()}, year, month, day, 0 AS _seq1, ordinality AS _seq2"
+        f" FROM read_json({_list(files)}, format = 'newline_delimited', columns = {_RAW_COLUMNS},"
         f" maximum_object_size = 16777216, {_HIVE}) WITH ORDINALITY"
     )
 
@@ -100,12 +113,10 @@ def _enriched_reader(batches: pa.RecordBatchReader) -> pa.RecordBatchReader:
     import pyarrow as pa
 
     from courtside.enrich.api import default_enricher
-    from courtside.enrich.arrow import ENRICH_SCHEMA, enrich_record_batches
+    from courtside.enrich.arrow import enrich_record_batches, enriched_schema
 
     enricher = default_enricher()
-    names = set(ENRICH_SCHEMA.names)
-    kept = [f for f in batches.schema if f.name not in names]
-    schema = pa.schema([*kept, *ENRICH_SCHEMA])
+    schema = enriched_schema(batches.schema)
     return pa.RecordBatchReader.from_batches(schema, enrich_record_batches(batches, enricher))
 
 
@@ -163,8 +174,9 @@ class DuckDBEngine:
         conn.execute(f"CREATE OR REPLACE TEMP VIEW new_rows AS {read_raw_sql(files)}")
         if plan.existing_files:
             conn.execute(
-                f"CREATE OR REPLACE TEMP VIEW existing_rows AS SELECT {_SELECT}, year, month, day"
-                f" FROM {self._reader(plan.existing_files, plan.format)}"
+                f"CREATE OR REPLACE TEMP VIEW existing_rows AS SELECT {_SELECT}, year, month, day,"
+                f" {existing_text_is_string(plan.format == 'json')}"
+                f" FROM {self._reader(plan.existing_files, plan.format, reason=True)}"
             )
         if plan.other_files:
             conn.execute(
@@ -172,7 +184,9 @@ class DuckDBEngine:
                 f" FROM {self._reader(plan.other_files, plan.format, ids_only=True)}"
             )
         query = dedupe_query(
-            existing=bool(plan.existing_files), existing_ids=bool(plan.other_files)
+            existing=bool(plan.existing_files),
+            existing_ids=bool(plan.other_files),
+            text_is_string=plan.enrich,
         )
         fmt = "PARQUET, COMPRESSION snappy" if plan.format == "parquet" else "JSON"
         copy_options = (
@@ -225,7 +239,7 @@ class DuckDBEngine:
             " WHERE sentiment_label IS NOT NULL"
         )
         conn.execute(
-            "CREATE OR REPLACE TABLE deduped_carried AS SELECT d.*,"
+            f"CREATE OR REPLACE TABLE deduped_carried AS SELECT d.* EXCLUDE ({TEXT_IS_STRING}),"
             f" {', '.join(f'e.{c}' for c in ENRICH_COLUMNS)}"
             " FROM deduped AS d JOIN existing_enrichment AS e USING (id)"
         )
@@ -236,10 +250,14 @@ class DuckDBEngine:
         return True
 
     @staticmethod
-    def _reader(files: tuple[str, ...], fmt: str, *, ids_only: bool = False) -> str:
+    def _reader(
+        files: tuple[str, ...], fmt: str, *, ids_only: bool = False, reason: bool = False
+    ) -> str:
         if fmt == "parquet":
             return f"read_parquet({_list(files)}, union_by_name = true, {_HIVE})"
         columns = "{'id': 'VARCHAR'}" if ids_only else _COLUMNS
+        if reason:  # sentiment_reason too (see existing_text_is_string)
+            columns = columns[:-1] + ", 'sentiment_reason': 'VARCHAR'}"
         return (
             f"read_json({_list(files)}, format = 'newline_delimited', columns = {columns},"
             f" maximum_object_size = 16777216, {_HIVE})"

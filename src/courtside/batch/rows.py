@@ -119,7 +119,10 @@ def _complete(value: Any, hive: str) -> Any:
     return value
 
 
-_ROW_STRUCTURE = json.dumps({name: _structure(hive) for name, hive in POST_COLUMNS})
+# text stays JSON so the cleaned file keeps a non-string text's type (the readers tell).
+_ROW_STRUCTURE = json.dumps(
+    {name: "JSON" if name == "text" else _structure(hive) for name, hive in POST_COLUMNS}
+)
 _COLUMN_STRUCTURE = {name: json.dumps(_structure(hive)) for name, hive in POST_COLUMNS}
 
 

@@ -32,7 +32,10 @@ try:
         PARTITION_KEYS,
         PARTITION_REGEX,
         POST_COLUMNS,
+        TEXT_IS_STRING,
         dedupe_query,
+        existing_text_is_string,
+        spark_raw_text_columns,
         spark_schema_ddl,
     )
     from courtside.batch.engine import EngineResult
@@ -42,7 +45,10 @@ except ImportError:  # running under spark-submit without courtside installed
         PARTITION_KEYS,
         PARTITION_REGEX,
         POST_COLUMNS,
+        TEXT_IS_STRING,
         dedupe_query,
+        existing_text_is_string,
+        spark_raw_text_columns,
         spark_schema_ddl,
     )
     from engine import EngineResult  # type: ignore[no-redef]
@@ -94,8 +100,10 @@ class SparkEngine:
         the corrupt-record column."""
         from pyspark.sql import functions as F
 
+        # Spark 4 reads text as a variant, to tell a JSON string from the rest.
+        variant = int(self.spark.version.split(".")[0]) >= 4
         raw = (
-            self.spark.read.schema(f"{spark_schema_ddl()}, `{_CORRUPT}` string")
+            self.spark.read.schema(f"{spark_schema_ddl(raw_text=variant)}, `{_CORRUPT}` string")
             .option("mode", "PERMISSIVE")
             .option("columnNameOfCorruptRecord", _CORRUPT)
             # NaN and Infinity are not JSON: refused like every other engine does.
@@ -107,6 +115,10 @@ class SparkEngine:
             .withColumn("_seq1", F.concat(F.regexp_extract("_file", "[^/]+$", 0), F.col("_file")))
             .withColumn("_seq2", F.monotonically_increasing_id())
         )
+        for name, expr in spark_raw_text_columns() if variant else []:
+            raw = raw.withColumn(name, F.expr(expr))
+        if not variant:
+            raw = raw.withColumn(TEXT_IS_STRING, F.lit(None).cast("boolean"))
         return _with_partition(raw)
 
     def _corrupt(self, raw: Any, files: list[str]) -> dict[str, str]:
@@ -175,7 +187,10 @@ class SparkEngine:
         if plan.other_files:
             self._ids(plan).createOrReplaceTempView("existing_ids")
         query = dedupe_query(
-            existing=bool(plan.existing_files), existing_ids=bool(plan.other_files), quote="`"
+            existing=bool(plan.existing_files),
+            existing_ids=bool(plan.other_files),
+            quote="`",
+            text_is_string=bool(getattr(plan, "enrich", False)),
         )
         out = spark.sql(query)
         if getattr(plan, "enrich", False):
@@ -195,9 +210,10 @@ class SparkEngine:
         from pyspark.sql import functions as F
 
         cols = [name for name, _ in POST_COLUMNS]
-        reader = self.spark.read.schema(spark_schema_ddl()).format(plan.format)
-        df = reader.load(list(plan.existing_files))
-        return _with_partition(df.select(*cols, F.col("_metadata.file_path").alias("_file")))
+        schema = f"{spark_schema_ddl()}, `sentiment_reason` string"
+        df = self.spark.read.schema(schema).format(plan.format).load(list(plan.existing_files))
+        flag = F.expr(existing_text_is_string(True))
+        return _with_partition(df.select(*cols, flag, F.col("_metadata.file_path").alias("_file")))
 
     def _ids(self, plan: Any) -> Any:
         reader = self.spark.read.schema("`id` string").format(plan.format)

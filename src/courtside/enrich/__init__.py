@@ -9,7 +9,8 @@ Public API::
     spark_enrich(df)                         # courtside.enrich.spark: the same through mapInArrow
 
 Sentiment is VADER (its lexicon ships in ``vaderSentiment``), scored by an exact and
-faster re-implementation (:mod:`courtside.enrich.vader`); language comes from the source
+faster re-implementation (:mod:`courtside.enrich.vader`, compiled with mypyc at install
+when possible: :mod:`courtside.enrich.compiled`); language comes from the source
 or from lingua (models in its wheel); entities from ``entities`` or the text. The
 packages are in the ``enrich`` extra; they load on first use.
 """

@@ -6,6 +6,12 @@ appended (replaced when the table already has them, so enriching twice gives the
 table). Each row gets exactly what :meth:`Enricher.enrich_post` gives the row as a
 dict; the only difference is speed: when ``entities`` is the curated struct, the
 entity values are read column-wise instead of building a dict per row.
+
+A table from the de-duplication job may also hold :data:`TEXT_IS_STRING`: false when the
+raw post's JSON ``text`` was not a string (a number, list, object or boolean the reader
+turned into its JSON text). Such a row is enriched as if its text were not a string
+(``unscored``, ``not-a-string``, no entities from the text), and the column is dropped
+from the result.
 """
 
 from __future__ import annotations
@@ -22,7 +28,14 @@ from courtside.enrich.entities import KINDS, Entities, entities_from_object, ent
 from courtside.enrich.errors import EnrichTableError
 from courtside.enrich.language import normalize_tag
 
-__all__ = ["ENRICH_COLUMNS", "ENRICH_SCHEMA", "enrich_record_batches", "enrich_table"]
+__all__ = [
+    "ENRICH_COLUMNS",
+    "ENRICH_SCHEMA",
+    "TEXT_IS_STRING",
+    "enrich_record_batches",
+    "enrich_table",
+    "enriched_schema",
+]
 
 _LIST = pa.list_(pa.string())
 #: The appended columns, in order.
@@ -43,6 +56,15 @@ ENRICH_SCHEMA = pa.schema(
     ]
 )
 ENRICH_COLUMNS: tuple[str, ...] = tuple(ENRICH_SCHEMA.names)
+#: An input column (boolean) read and dropped: false when the text was not a JSON string
+#: (courtside.batch.dedupe_sql's TEXT_IS_STRING, the same name).
+TEXT_IS_STRING = "_text_is_string"
+
+
+def enriched_schema(schema: pa.Schema) -> pa.Schema:
+    """The schema :func:`enrich_table` gives a table of ``schema``."""
+    dropped = {*ENRICH_COLUMNS, TEXT_IS_STRING}
+    return pa.schema([*(f for f in schema if f.name not in dropped), *ENRICH_SCHEMA])
 
 
 _Kind = tuple[list[tuple[str, ...]], list[int] | None]
@@ -150,13 +172,17 @@ def enrich_table(table: pa.Table, enricher: Enricher) -> pa.Table:
             column="text",
         )
     texts = table.column("text").to_pylist()
+    if TEXT_IS_STRING in table.column_names:
+        flags = table.column(TEXT_IS_STRING).to_pylist()
+        if False in flags:
+            texts = [None if f is False else t for t, f in zip(texts, flags, strict=True)]
     if "lang" in table.column_names:
         langs = table.column("lang").to_pylist()
     else:
         langs = [None] * table.num_rows
     found = _row_entities(table, texts)
     columns = enricher.enrich_columns(texts, _normalized(langs), found)
-    kept = [name for name in table.column_names if name not in ENRICH_COLUMNS]
+    kept = [n for n in table.column_names if n not in ENRICH_COLUMNS and n != TEXT_IS_STRING]
     out = table.select(kept)
     for field in ENRICH_SCHEMA:
         out = out.append_column(field, pa.array(columns[field.name], field.type))

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from courtside.enrich.compiled import vader_class
 from courtside.enrich.entities import Entities, entities_from_object
 from courtside.enrich.language import (
     DEFAULT_LANGUAGES,
@@ -158,15 +159,20 @@ class EnrichStats:
         """Count one post's result."""
         self.posts += 1
         self.labels[result.sentiment_label] += 1
-        if result.sentiment_reason is not None:
-            self.unscored[result.sentiment_reason] += 1
-        self.lang_sources[result.lang_source] += 1
-        if result.lang_detected is not None:
-            self.languages[result.lang_detected] += 1
-            if result.lang_source == "detected":
-                self.languages_detected[result.lang_detected] += 1
-        self.entities_from_text += found.from_text
-        self.bad_entities += found.bad_items
+        reason = result.sentiment_reason
+        if reason is not None:
+            self.unscored[reason] += 1
+        source = result.lang_source
+        self.lang_sources[source] += 1
+        lang = result.lang_detected
+        if lang is not None:
+            self.languages[lang] += 1
+            if source == "detected":
+                self.languages_detected[lang] += 1
+        if found.from_text:
+            self.entities_from_text += 1
+        if found.bad_items:
+            self.bad_entities += found.bad_items
 
     def as_dict(self) -> dict[str, Any]:
         """The counters as plain JSON-ready values."""
@@ -211,7 +217,7 @@ class Enricher:
         max_text_chars: int = 4000,
         cache_size: int = 65536,
     ) -> None:
-        self.vader = FastVader()
+        self.vader: FastVader = vader_class()()
         self.detector: LanguageDetector | None = None
         if detect_language:
             self.detector = LanguageDetector(
@@ -228,12 +234,11 @@ class Enricher:
         Reads ``text``, ``lang`` (or Bluesky's ``langs``) and ``entities``; any of them
         may be missing or of the wrong type. Never raises for a bad post.
         """
-        if not isinstance(post, Mapping):
+        if type(post) is not dict and not isinstance(post, Mapping):
             post = {}
         text = post.get("text")
-        lang = source_language(post)
         found = entities_from_object(post.get("entities"), text)
-        result = self._enrich(text, lang, found)
+        result = self._enrich(text, source_language(post), found)
         self.stats.count(result, found)
         return result
 
@@ -330,20 +335,16 @@ class Enricher:
 
     def _enrich(self, text: Any, lang: str | None, found: Entities) -> Enrichment:
         lang, lang_source, reason, scores = self._decide(text, lang)
+        if scores is None:
+            return Enrichment(
+                "unscored", reason, None, None, None, None, lang, lang_source,
+                found.hashtags, found.mentions, found.cashtags, found.urls,
+            )  # fmt: skip
+        compound = scores.compound
         return Enrichment(
-            sentiment_label="unscored" if scores is None else label_of(scores.compound),
-            sentiment_reason=reason,
-            sentiment_score=None if scores is None else scores.compound,
-            sentiment_pos=None if scores is None else scores.pos,
-            sentiment_neg=None if scores is None else scores.neg,
-            sentiment_neu=None if scores is None else scores.neu,
-            lang_detected=lang,
-            lang_source=lang_source,
-            hashtags=found.hashtags,
-            mentions=found.mentions,
-            cashtags=found.cashtags,
-            urls=found.urls,
-        )
+            label_of(compound), None, compound, scores.pos, scores.neg, scores.neu, lang,
+            lang_source, found.hashtags, found.mentions, found.cashtags, found.urls,
+        )  # fmt: skip
 
     def _unscored_reason(self, text: Any, lang: str | None) -> str | None:
         if not isinstance(text, str):

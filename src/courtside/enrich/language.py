@@ -56,7 +56,7 @@ def source_language(post: Any) -> str | None:
     Reads ``lang`` (X v2) and, when that is absent, the first of ``langs`` (Bluesky).
     Anything that is not a well-formed tag, or a tag meaning "no language", is None.
     """
-    if not isinstance(post, Mapping):
+    if type(post) is not dict and not isinstance(post, Mapping):
         return None
     value = post.get("lang")
     if value is None:
@@ -65,9 +65,28 @@ def source_language(post: Any) -> str | None:
     return normalize_tag(value)
 
 
+#: normalize_tag's answers per string (posts carry a handful of distinct tags); cleared
+#: when it holds this many, so memory stays bounded.
+_TAG_MEMO_LIMIT = 4096
+_tag_memo: dict[str, str | None] = {}
+
+
 def normalize_tag(value: Any) -> str | None:
     """A language tag (``en``, ``en-US``, ``pt_BR``) as its primary code, or None when it
     is not a string, not a tag, or means "no language"."""
+    if type(value) is str:
+        try:
+            return _tag_memo[value]
+        except KeyError:
+            pass
+        if len(_tag_memo) >= _TAG_MEMO_LIMIT:
+            _tag_memo.clear()
+        found = _tag_memo[value] = _normalize(value)
+        return found
+    return _normalize(value)
+
+
+def _normalize(value: Any) -> str | None:
     if not isinstance(value, str) or len(value) > 35:
         return None
     match = _TAG.fullmatch(value.strip())

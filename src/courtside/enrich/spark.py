@@ -18,7 +18,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from courtside.enrich.arrow import ENRICH_COLUMNS, enrich_record_batches
+from courtside.enrich.arrow import ENRICH_COLUMNS, TEXT_IS_STRING, enrich_record_batches
 
 __all__ = ["ENRICH_SPARK_DDL", "arrow_unavailable_reason", "spark_enrich"]
 
@@ -57,13 +57,22 @@ def _enrich_rows(rows: Iterable[Any]) -> Iterator[tuple[Any, ...]]:
 
     enricher = default_enricher()
     for row in rows:
-        result = enricher.enrich_post(row.asDict(recursive=True))
-        yield (*row, *result.as_row().values())
+        post = row.asDict(recursive=True)
+        flag = post.pop(TEXT_IS_STRING, None)
+        if flag is False:  # the raw text was not a JSON string (see enrich_table)
+            post["text"] = None
+        result = enricher.enrich_post(post)
+        kept = (
+            value for name, value in zip(row.__fields__, row, strict=True) if name != TEXT_IS_STRING
+        )
+        yield (*kept, *result.as_row().values())
 
 
 def spark_enrich(df: Any, *, arrow: bool | None = None) -> Any:
     """``df`` (a Spark DataFrame with the curated ``tweets`` columns) with the enrichment
-    columns appended; columns of ``df`` with an enrichment column's name are replaced.
+    columns appended; columns of ``df`` with an enrichment column's name are replaced,
+    and ``_text_is_string`` (see :func:`courtside.enrich.arrow.enrich_table`) is read and
+    dropped.
 
     Args:
         df: The input DataFrame.
@@ -82,7 +91,8 @@ def spark_enrich(df: Any, *, arrow: bool | None = None) -> Any:
         raise EnrichError(reason)
     kept = df.drop(*[c for c in df.columns if c in ENRICH_COLUMNS])
     added: Any = StructType.fromDDL(ENRICH_SPARK_DDL)
-    schema = StructType(kept.schema.fields + added.fields)
+    out_fields = [f for f in kept.schema.fields if f.name != TEXT_IS_STRING]
+    schema = StructType(out_fields + added.fields)
     if arrow is False or reason:
         return kept.sparkSession.createDataFrame(kept.rdd.mapPartitions(_enrich_rows), schema)
     return kept.mapInArrow(_enrich_partition, schema)

@@ -9,8 +9,11 @@ floating-point operations, to the same tokens, using the lexicon, emoji lexicon 
 constants of the installed ``vaderSentiment`` package (nothing is copied), but:
 
 * finds emoji with one compiled character class and replaces only where there are some;
-* lowercases each token once;
+* strips, lowercases and looks up each distinct token once (a bounded memo);
 * lets tokens that are neither in the lexicon nor boosters go straight to a zero.
+
+It is written to compile with mypyc (typed locals, plain loops): ``setup.py`` builds a
+compiled copy when it can, and :mod:`courtside.enrich.compiled` chooses it.
 
 Its scores are identical to ``polarity_scores`` (a test compares them on a large,
 varied corpus), including VADER's quirks: the ``but`` rule finds each score's first
@@ -23,8 +26,7 @@ from __future__ import annotations
 import math
 import re
 import string
-from collections.abc import Callable, Iterable
-from itertools import compress
+from collections.abc import Iterable
 from typing import Any, NamedTuple
 
 from courtside.enrich.errors import EnrichDependencyError
@@ -67,22 +69,6 @@ def _word_of(token: str) -> str:
     return token if len(stripped) <= 2 else stripped
 
 
-class _Memo(dict[str, str]):
-    """``fn(key)`` for each key, computed once (posts reuse a small vocabulary); cleared
-    when it holds ``limit`` keys, so memory stays bounded."""
-
-    def __init__(self, fn: Callable[[str], str], limit: int = 1 << 17) -> None:
-        super().__init__()
-        self.fn = fn
-        self.limit = limit
-
-    def __missing__(self, key: str) -> str:
-        if len(self) >= self.limit:
-            self.clear()
-        value = self[key] = self.fn(key)
-        return value
-
-
 def _covering_class(chars: Iterable[str], gap: int = 256) -> re.Pattern[str]:
     """A pattern matching one character of a few ranges that cover all of ``chars`` (and
     some others: callers check each match). ``re`` tests a character class range by
@@ -121,8 +107,8 @@ class FastVader:
         self._n_scalar: float = vs.N_SCALAR
         self._c_incr: float = vs.C_INCR
         self._normalize = vs.normalize
-        self._words = _Memo(_word_of)
-        self._lowers = _Memo(str.lower)
+        # token -> (word, lowercase word, flags): see _token.
+        self._tokens: dict[str, tuple[str, str, int]] = {}
         # Every phrase the idiom check looks up has two or three words, all of which must
         # sit near the lexicon word for it to match. So the check can be skipped unless a
         # nearby word is one of a phrase's words other than "the", "of", "to", "for", ...
@@ -132,6 +118,20 @@ class FastVader:
         self._idiom_words = frozenset(
             w for words in phrases for w in (set(words) - common or words)
         )
+
+    def _token(self, token: str) -> tuple[str, str, int]:
+        """(word, lowercase word, flags) of a token: 1 when the word is upper case, 2 when
+        its lowercase is a lexicon word that is not a booster; memoised."""
+        word = _word_of(token)
+        low = word.lower()
+        flags = (1 if word.isupper() else 0) | (
+            2 if low in self._lexicon and low not in self._booster else 0
+        )
+        found = (word, low, flags)
+        if len(self._tokens) >= 1 << 17:
+            self._tokens.clear()
+        self._tokens[token] = found
+        return found
 
     def is_emoji(self, char: str) -> bool:
         """True when ``char`` is in VADER's emoji lexicon (as ``polarity_scores`` sees it)."""
@@ -165,19 +165,30 @@ class FastVader:
     def scores(self, text: str) -> VaderScores:
         """VADER's scores of ``text`` (a ``str``)."""
         text = self._replace_emoji(text).strip()
-        words = list(map(self._words.__getitem__, text.split()))
-        lowers = list(map(self._lowers.__getitem__, words))
+        tokens = self._tokens
+        words: list[str] = []
+        lowers: list[str] = []
+        flags: list[int] = []
+        upper = 0
+        for token in text.split():
+            found = tokens.get(token)
+            if found is None:
+                found = self._token(token)
+            words.append(found[0])
+            lowers.append(found[1])
+            flags.append(found[2])
+            upper += found[2] & 1
         count = len(words)
-        upper = sum(map(str.isupper, words))
         is_cap_diff = 0 < count - upper < count
-        booster = self._booster
         # polarity_scores appends 0 for every token that is not a lexicon word, a booster
         # or the "kind" of "kind of"; only lexicon words run the rules.
         sentiments: list[float] = [0] * count
         hits = []
-        for i in compress(range(count), map(self._lexicon.__contains__, lowers)):
+        for i in range(count):
+            if not flags[i] & 2:
+                continue
             low = lowers[i]
-            if low in booster or (low == "kind" and i < count - 1 and lowers[i + 1] == "of"):
+            if low == "kind" and i < count - 1 and lowers[i + 1] == "of":
                 continue
             sentiments[i] = self._valence(words, lowers, i, is_cap_diff)
             hits.append(i)
@@ -285,7 +296,7 @@ class FastVader:
         ep_count = min(text.count("!"), 4)
         ep_amplifier = ep_count * 0.292
         qm_count = text.count("?")
-        qm_amplifier: float = 0
+        qm_amplifier = 0.0
         if qm_count > 1:
             qm_amplifier = qm_count * 0.18 if qm_count <= 3 else 0.96
         punct = ep_amplifier + qm_amplifier
