@@ -5,6 +5,7 @@ crawler registers the database, tables and partitions there, ``courtside catalog
 from __future__ import annotations
 
 import os
+import secrets
 import subprocess
 from pathlib import Path
 
@@ -40,7 +41,8 @@ def _pipeline(home: Path, env: dict[str, str]) -> dict[str, object]:
             "sql",
             "--format",
             "json",
-            "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM twitter_nba_db.tweets",
+            "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM "
+            f"{env['COURTSIDE_CATALOG__DATABASE']}.tweets",
         )
     )
     return {
@@ -52,22 +54,25 @@ def _pipeline(home: Path, env: dict[str, str]) -> dict[str, object]:
 
 def test_crawler_registers_tables_and_partitions_in_glue(tmp_path: Path, aws_endpoint: str) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("COURTSIDE_")}
+    # Its own Glue database: the server's catalog is shared by the whole test session.
+    database = f"nba_{secrets.token_hex(4)}"
     glue_env = {
         **base,
         "COURTSIDE_CATALOG__BACKEND": "glue",
+        "COURTSIDE_CATALOG__DATABASE": database,
         "COURTSIDE_AWS__ENDPOINT_URL": aws_endpoint,
         "COURTSIDE_AWS__REGION": "us-east-1",
     }
     on_glue = _pipeline(tmp_path / "glue", glue_env)
-    local = _pipeline(tmp_path / "local", base)
+    local = _pipeline(tmp_path / "local", {**base, "COURTSIDE_CATALOG__DATABASE": database})
 
     assert on_glue == local
     assert "tweets" in on_glue["tables"] and len(on_glue["partitions"]) == 2  # type: ignore[arg-type]
     # Really in Glue (asked with boto3, not through courtside), and nothing local.
     glue = client("glue", AwsSettings(endpoint_url=aws_endpoint, region="us-east-1"))
-    table = glue.get_table(DatabaseName="twitter_nba_db", Name="tweets")["Table"]
+    table = glue.get_table(DatabaseName=database, Name="tweets")["Table"]
     assert table["TableType"] == "EXTERNAL_TABLE"
     assert [k["Name"] for k in table["PartitionKeys"]] == ["year", "month", "day"]
-    found = glue.get_partitions(DatabaseName="twitter_nba_db", TableName="tweets")
+    found = glue.get_partitions(DatabaseName=database, TableName="tweets")
     assert len(found["Partitions"]) == 2
     assert not (tmp_path / "glue" / "state" / "catalog.db").exists()

@@ -12,6 +12,7 @@ created: open the tables again to see a newer version of the lake.
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -39,6 +40,8 @@ __all__ = [
     "staged_for_spark",
     "table_objects",
 ]
+
+log = logging.getLogger(__name__)
 
 _EXT = {"parquet": "parquet", "json": "json"}
 
@@ -165,6 +168,16 @@ def open_duckdb(
         for db in catalog.databases():
             conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{db.name}"')
         for table in catalog.tables():
+            if "://" in table.location and _locate(table, lake) is None:
+                # A catalog shared with other lakes (Glue) may hold tables this lake does
+                # not serve: they are not queryable here, the others still are.
+                log.warning(
+                    "%s is not queryable here: its location %s is outside the lake %s",
+                    table.qualified_name,
+                    table.location,
+                    lake.describe(),
+                )
+                continue
             conn.execute(
                 f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
                 f" SELECT * FROM {duckdb_source(table, lake)}"

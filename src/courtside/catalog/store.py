@@ -180,7 +180,7 @@ class Catalog:
             from courtside.catalog.glue import GlueCatalog
 
             return GlueCatalog(places.aws or AwsSettings())
-        return cls(places.state("catalog.db"))
+        return cls(places.state_dir / "catalog.db")
 
     def _tx(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self.path, _SCHEMA)

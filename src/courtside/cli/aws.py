@@ -50,9 +50,7 @@ def deploy_stack(
     ] = "courtside",
     email: Annotated[str, typer.Option(help="Address subscribed to the alerts topic.")] = "",
     shards: Annotated[int, typer.Option(min=1, max=64, help="Shards of the tweets stream.")] = 1,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Print the outputs as JSON.")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the outputs as JSON.")] = False,
 ) -> None:
     """Create or update the stack (idempotent) and print its resources and the
     configuration that uses them. On a real account this creates billed resources."""

@@ -1,4 +1,5 @@
-"""``courtside catalog``: databases, tables, schemas and partitions of the local catalog."""
+"""``courtside catalog``: databases, tables, schemas and partitions of the catalog (the
+local file, or Glue with ``[catalog] backend = "glue"``)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,14 @@ from rich.table import Table as RichTable
 
 from courtside.cli._common import console, print_json, settings
 
-catalog_app = typer.Typer(help="The local data catalog (databases, tables, partitions).")
+catalog_app = typer.Typer(
+    help="The data catalog (databases, tables, partitions): local, or Glue with "
+    '[catalog] backend = "glue".'
+)
 AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
-TableArg = Annotated[str, typer.Argument(help="database.table, or a table of twitter_nba_db.")]
+TableArg = Annotated[
+    str, typer.Argument(help="database.table, or a table of [catalog] database (twitter_nba_db).")
+]
 
 
 @catalog_app.command("databases")
@@ -57,7 +63,7 @@ def describe(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> Non
     from courtside.catalog.store import Catalog
 
     catalog = Catalog.open(settings(ctx))
-    t = catalog.find_table(name)
+    t = catalog.find_table(name, settings(ctx).catalog.database)
     changes = catalog.schema_changes(t.database, t.name)
     if as_json:
         out = t.as_dict()
@@ -92,7 +98,7 @@ def partitions(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> N
     from courtside.catalog.store import Catalog
 
     catalog = Catalog.open(settings(ctx))
-    t = catalog.find_table(name)
+    t = catalog.find_table(name, settings(ctx).catalog.database)
     parts = catalog.partitions(t.database, t.name)
     if as_json:
         print_json([{"values": list(p.values), "location": p.location} for p in parts])
