@@ -275,3 +275,22 @@ def test_kill_9_of_deliver_reading_kinesis_and_writing_s3_loses_nothing(
     failed = _lines(aws_endpoint, bucket, "lake/errors/")
     assert {e["errorCode"] for e in failed} == {"NotJson"}
     assert len({str(e["rawData"]) for e in failed}) == 20
+
+
+def test_a_wrong_region_is_one_line_at_start_up_and_nothing_written(tmp_path: Path) -> None:
+    """On AWS itself (no endpoint), a region that does not exist stops every stage at
+    start-up, in one line, exit 1, before anything is contacted, read or written."""
+    home = tmp_path / "home"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("COURTSIDE_", "AWS_"))},
+        "COURTSIDE_LAKE_ROOT": "s3://courtside-nowhere/lake",
+        "COURTSIDE_AWS__REGION": "eu-nowhere-9",
+    }
+    for args in (("deliver", "--once"), ("etl", "dedupe"), ("detect", "--once")):
+        done = subprocess.run(
+            [*COMMAND, "--home", str(home), *args], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 1, (args, done.stderr)
+        assert done.stderr.count("\n") == 1, (args, done.stderr)
+        assert "'eu-nowhere-9' is not an AWS region" in done.stderr
+    assert not home.exists()

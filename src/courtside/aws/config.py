@@ -7,7 +7,9 @@ AWS-protocol server and on a real account.
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Self
+
+from pydantic import Field, model_validator
 
 from courtside._model import Section
 
@@ -39,3 +41,33 @@ class AwsSettings(Section):
     max_attempts: int = Field(default=8, ge=1, le=50)
     players_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
     control_table: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_.-]{3,255}$")
+
+    @model_validator(mode="after")
+    def _known_region(self) -> Self:
+        """On AWS itself (no endpoint), a region botocore does not know is a typo: say so
+        at start-up rather than fail later on a host name that does not resolve. A local
+        AWS-protocol server (``endpoint_url``) takes any well-formed region."""
+        if self.region is None or self.endpoint_url is not None:
+            return self
+        known = _aws_regions()
+        if known and self.region not in known:
+            raise ValueError(
+                f"{self.region!r} is not an AWS region botocore knows (e.g. us-east-1, "
+                "eu-west-1); set endpoint_url for a local or other S3-compatible server"
+            )
+        return self
+
+
+def _aws_regions() -> frozenset[str]:
+    """Every region of every partition in botocore's data (empty without boto3)."""
+    try:
+        import boto3
+    except ImportError:
+        return frozenset()
+    session = boto3.session.Session()
+    return frozenset(
+        region
+        for partition in session.get_available_partitions()
+        for service in ("s3", "kinesis", "dynamodb")
+        for region in session.get_available_regions(service, partition_name=partition)
+    )
