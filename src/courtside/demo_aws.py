@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from pydantic import ValidationError
+
 from courtside.aws.config import AwsSettings
 from courtside.config import Settings
 from courtside.errors import ConfigError
@@ -116,9 +118,8 @@ def aws_demo(
         if endpoint:
             for key, value in _LOCAL_CREDENTIALS.items():
                 os.environ.setdefault(key, value)
-        aws = base.aws.model_copy(
-            update={"endpoint_url": endpoint, "region": base.aws.region or "us-east-1"}
-        )
+        # Validated like a configured value (a malformed --aws-endpoint is one clear line).
+        aws = _aws_settings(base, endpoint)
         where = endpoint or f"the AWS account of your credentials ({aws.region})"
         say(f"deploying the CloudFormation stack {STACK} on {where}")
         outputs = deploy(aws, stack=STACK, prefix=PREFIX, email=email)
@@ -139,6 +140,21 @@ def aws_demo(
                     os.environ.pop(key, None)
                 else:
                     os.environ[key] = before
+
+
+def _aws_settings(base: Settings, endpoint: str | None) -> AwsSettings:
+    values = {
+        **base.aws.model_dump(),
+        "endpoint_url": endpoint,
+        "region": base.aws.region or "us-east-1",
+    }
+    try:
+        return AwsSettings.model_validate(values)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(p) for p in err["loc"]) or "aws"
+        message = f"invalid --aws-endpoint/[aws] {where}: {err['msg']}"
+        raise ConfigError(message, key="aws") from None
 
 
 def _has_items(aws: AwsSettings, table: str) -> bool:

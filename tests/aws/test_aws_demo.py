@@ -74,3 +74,29 @@ def test_demo_runs_the_whole_pipeline_on_the_deployed_stack(
     # A second run on the same stack works (streams, tables and catalog reused).
     again = subprocess.run(args, env=env, capture_output=True, timeout=900)
     assert again.returncode == 0, again.stderr.decode()[-3000:]
+
+
+def test_demo_aws_refuses_bad_options_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("COURTSIDE_")}
+    home = tmp_path / "home"
+    for extra, expected in (
+        (["--aws-endpoint", "notaurl"], "invalid --aws-endpoint"),
+        (["--aws-endpoint", "http://127.0.0.1:9", "--real-account"], "not both"),
+    ):
+        done = subprocess.run(
+            [*COMMAND, "--home", str(home), "demo", "--aws", *extra],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 1, done.stderr
+        assert done.stderr.count("\n") == 1 and expected in done.stderr, done.stderr
+    done = subprocess.run(
+        [*COMMAND, "--home", str(home), "demo", "--real-account"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and "needs --aws" in done.stderr

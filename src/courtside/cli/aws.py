@@ -41,6 +41,18 @@ def _settings_toml(outputs: dict[str, str]) -> list[str]:
     ]
 
 
+def _shown(outputs: dict[str, str], stack: str, as_json: bool) -> bool:
+    """Print a stack's outputs (JSON or a table); True when printed as JSON."""
+    if as_json:
+        print_json(outputs)
+        return True
+    table = Table("output", "value", title=f"stack {stack}")
+    for key, value in sorted(outputs.items()):
+        table.add_row(key, value)
+    console.print(table)
+    return False
+
+
 @aws_app.command("deploy")
 def deploy_stack(
     ctx: typer.Context,
@@ -58,13 +70,8 @@ def deploy_stack(
 
     cfg = settings(ctx)
     outputs = deploy(cfg.aws, stack=stack, prefix=prefix, email=email, shard_count=shards)
-    if as_json:
-        print_json(outputs)
+    if _shown(outputs, stack, as_json):
         return
-    table = Table("output", "value", title=f"stack {stack}")
-    for key, value in sorted(outputs.items()):
-        table.add_row(key, value)
-    console.print(table)
     console.print("Add to courtside.toml to run every stage on it:", highlight=False)
     for line in _settings_toml(outputs):
         console.print(f"  {line}" if line else "", soft_wrap=True, highlight=False, markup=False)
@@ -79,14 +86,7 @@ def outputs_of(
     """Show a deployed stack's outputs (bucket, streams, tables, topic, roles)."""
     from courtside.aws.deploy import stack_outputs
 
-    found = stack_outputs(settings(ctx).aws, stack)
-    if as_json:
-        print_json(found)
-        return
-    table = Table("output", "value", title=f"stack {stack}")
-    for key, value in sorted(found.items()):
-        table.add_row(key, value)
-    console.print(table)
+    _shown(stack_outputs(settings(ctx).aws, stack), stack, as_json)
 
 
 def register(app: typer.Typer) -> None:
