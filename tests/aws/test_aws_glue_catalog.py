@@ -32,7 +32,8 @@ def _pipeline(home: Path, env: dict[str, str]) -> dict[str, object]:
     _run(home, env, "generate", "-n", "400", "--start", "2020-03-01", "--span-h", "30")
     _run(home, env, "deliver", "--once")
     _run(home, env, "etl", "workflow")
-    tables = orjson.loads(_run(home, env, "catalog", "tables", "--json"))
+    database = env["COURTSIDE_CATALOG__DATABASE"]
+    tables = orjson.loads(_run(home, env, "catalog", "tables", database, "--json"))
     parts = orjson.loads(_run(home, env, "catalog", "partitions", "tweets", "--json"))
     rows = orjson.loads(
         _run(
@@ -41,8 +42,7 @@ def _pipeline(home: Path, env: dict[str, str]) -> dict[str, object]:
             "sql",
             "--format",
             "json",
-            "SELECT count(*) AS n, count(DISTINCT id) AS ids FROM "
-            f"{env['COURTSIDE_CATALOG__DATABASE']}.tweets",
+            f"SELECT count(*) AS n, count(DISTINCT id) AS ids FROM {database}.tweets",
         )
     )
     return {
