@@ -28,16 +28,25 @@ def set_wal(conn: sqlite3.Connection, timeout_s: float = 30.0) -> None:
             delay = min(delay * 2, 0.5)
 
 
+def connect_wal(path: Path, schema: str = "", synchronous: str = "") -> sqlite3.Connection:
+    """A connection in autocommit mode to the WAL database ``path`` (its folder and
+    tables created with ``schema``), with ``PRAGMA synchronous`` set when given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=30.0, isolation_level=None)
+    set_wal(conn)
+    if synchronous:
+        conn.execute(f"PRAGMA synchronous={synchronous}")
+    if schema:
+        conn.executescript(schema)
+    return conn
+
+
 @contextmanager
 def transaction(path: Path, schema: str = "") -> Iterator[sqlite3.Connection]:
     """A short-lived connection to the WAL database ``path`` (created with ``schema``)
     holding one ``BEGIN IMMEDIATE`` transaction: committed when the block ends, rolled
     back when it raises."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with closing(sqlite3.connect(path, timeout=30.0, isolation_level=None)) as conn:
-        set_wal(conn)
-        if schema:
-            conn.executescript(schema)
+    with closing(connect_wal(path, schema)) as conn:
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn

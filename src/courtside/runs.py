@@ -37,7 +37,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from courtside._sqlite import set_wal
+from courtside._sqlite import connect_wal
 from courtside.config import Settings
 
 __all__ = [
@@ -217,12 +217,7 @@ class RunRecorder:
         self.path = path
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        set_wal(conn)
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.executescript(_SCHEMA)
-        return conn
+        return connect_wal(self.path, _SCHEMA, synchronous="NORMAL")
 
     @contextmanager
     def run(

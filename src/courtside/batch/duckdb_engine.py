@@ -27,7 +27,7 @@ from courtside.batch.dedupe_sql import (
     duckdb_type,
     existing_text_is_string,
 )
-from courtside.batch.engine import DedupePlan, EngineResult, Splitter
+from courtside.batch.engine import DedupePlan, EngineResult, Splitter, split_in_place
 from courtside.batch.errors import BatchError
 from courtside.sqltext import sql_literal
 
@@ -85,23 +85,17 @@ def _set_aside(
 ) -> None:
     """Replace a failing file by its readable rows, or leave it out and report it."""
     original = origin.get(culprit, culprit)
-    index = files.index(culprit)
     if not Path(culprit).exists():
         log.warning("raw file %s vanished before it was read", original)
         result.missing_files.append(original)
-        files.pop(index)
+        files.remove(culprit)
         return
     if split is None or culprit in origin:
         log.warning("bad raw file %s: %s", original, reason)
         result.bad_files[original] = reason
-        files.pop(index)
+        files.remove(culprit)
         return
-    replacement = split(culprit, reason)
-    if replacement is None:
-        files.pop(index)
-    else:
-        files[index] = replacement
-        origin[replacement] = original
+    split_in_place(files, culprit, reason, split, origin)
 
 
 #: Rows per Arrow batch handed to the enrichment (bounds the Python-side memory).

@@ -26,7 +26,15 @@ if TYPE_CHECKING:
     from courtside.engines.config import SparkSettings
     from courtside.places import Places
 
-__all__ = ["ENGINES", "DedupeEngine", "DedupePlan", "EngineResult", "Splitter", "make_engine"]
+__all__ = [
+    "ENGINES",
+    "DedupeEngine",
+    "DedupePlan",
+    "EngineResult",
+    "Splitter",
+    "make_engine",
+    "split_in_place",
+]
 
 #: The engines' names, as ``make_engine`` and ``--engine`` take them.
 ENGINES = ("duckdb", "spark")
@@ -35,6 +43,21 @@ ENGINES = ("duckdb", "spark")
 #: engine's reason; returns the path of a file holding its readable rows, to be read in
 #: its place, or ``None`` when no row of it is left to read.
 Splitter = Callable[[str, str], str | None]
+
+
+def split_in_place(
+    files: list[str], culprit: str, reason: str, split: Splitter, origin: dict[str, str]
+) -> None:
+    """Put the splitter's answer for ``culprit`` in its place in ``files``: the file of
+    its readable rows (recorded in ``origin`` as standing for the raw file ``culprit``
+    stands for), or nothing when no row of it is left."""
+    index = files.index(culprit)
+    replacement = split(culprit, reason)
+    if replacement is None:
+        files.pop(index)
+    else:
+        files[index] = replacement
+        origin[replacement] = origin.get(culprit, culprit)
 
 
 @dataclass(frozen=True)

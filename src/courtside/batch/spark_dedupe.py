@@ -38,7 +38,7 @@ try:
         spark_raw_text_columns,
         spark_schema_ddl,
     )
-    from courtside.batch.engine import EngineResult
+    from courtside.batch.engine import EngineResult, split_in_place
     from courtside.engines.spark import spark_session, submitted
 except ImportError:  # running under spark-submit without courtside installed
     from dedupe_sql import (  # type: ignore[no-redef]
@@ -51,7 +51,7 @@ except ImportError:  # running under spark-submit without courtside installed
         spark_raw_text_columns,
         spark_schema_ddl,
     )
-    from engine import EngineResult  # type: ignore[no-redef]
+    from engine import EngineResult, split_in_place  # type: ignore[no-redef]
 
     from spark import spark_session, submitted  # type: ignore[no-redef]
 
@@ -154,13 +154,7 @@ class SparkEngine:
         if bad and split is not None:
             origin: dict[str, str] = {}
             for path, reason in bad.items():
-                index = files.index(path)
-                replacement = split(path, reason)
-                if replacement is None:
-                    files.pop(index)
-                else:
-                    files[index] = replacement
-                    origin[replacement] = path
+                split_in_place(files, path, reason, split, origin)
             # The readable rows of a split file must read cleanly; if not, the file is bad.
             still = self._corrupt(self._read(list(origin)), list(origin)) if origin else {}
             for replacement, reason in still.items():

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-from courtside._sqlite import set_wal
+from courtside._sqlite import connect_wal
 from courtside.batch.errors import JobBusyError
 
 __all__ = ["Bookmarks", "HasStateDir", "QuarantinedFile", "job_lock"]
@@ -106,12 +106,7 @@ class Bookmarks:
         self.job = job
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)
-        set_wal(conn)
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
-        return conn
+        return connect_wal(self.path, _SCHEMA, synchronous="FULL")
 
     def processed(self) -> dict[str, int]:
         """Processed files and their sizes."""

@@ -11,17 +11,14 @@ record every update as well.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Iterable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from courtside.aws import AwsSettings, aws_error, client, error_code
 from courtside.catalog.config import DEFAULT_DATABASE
 from courtside.catalog.errors import CatalogError, NoSuchTableError
 from courtside.catalog.store import (
-    FORMATS,
     Catalog,
     Column,
     Database,
@@ -61,7 +58,8 @@ def _utc(value: Any) -> datetime | None:
 
 class GlueCatalog(Catalog):
     """The Glue Data Catalog of one account and region (every method of the local
-    :class:`~courtside.catalog.store.Catalog`, so the crawler, queries and jobs take either).
+    :class:`~courtside.catalog.store.Catalog`, so the crawler, queries and jobs take either;
+    the operations built on ``get_table`` and ``create_table`` are the base's).
 
     Args:
         aws: Where and how to connect.
@@ -159,11 +157,6 @@ class GlueCatalog(Catalog):
         """
         return self._glue_table(self._raw_table(database, name))
 
-    def find_table(self, name: str, default_database: str = DEFAULT_DATABASE) -> Table:
-        """A table by ``database.table`` or by ``table`` in ``default_database``."""
-        database, _, table = name.rpartition(".")
-        return self.get_table(database or default_database, table)
-
     def _table_input(self, table: Table, version: int, changes: str | None) -> dict[str, Any]:
         params = {k: str(v) for k, v in table.parameters.items()}
         params.update(classification=table.format, EXTERNAL="TRUE")
@@ -189,14 +182,8 @@ class GlueCatalog(Catalog):
             },
         }
 
-    def create_table(self, table: Table, *, replace_existing: bool = False) -> Table:
-        """Store ``table`` (creating its database). Existing tables are kept unless
-        ``replace_existing``; either way the stored table is returned."""
-        check_name(table.database, "database name")
-        check_name(table.name, "table name")
-        if table.format not in FORMATS:
-            raise CatalogError(f"unsupported format {table.format!r} (use one of {FORMATS})")
-        self.create_database(table.database)
+    def _store_table(self, table: Table, replace_existing: bool) -> None:
+        """Create the Glue table, or update it (bumping its version) if ``replace_existing``."""
         try:
             current: dict[str, Any] | None = self._raw_table(table.database, table.name)
         except NoSuchTableError:
@@ -215,42 +202,6 @@ class GlueCatalog(Catalog):
                 )
         except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
             raise self._fail(exc, f"writing table {table.qualified_name}") from None
-        return self.get_table(table.database, table.name)
-
-    def get_or_create_table(self, table: Table) -> tuple[Table, bool]:
-        """The stored table named like ``table``, creating it from ``table`` if missing."""
-        try:
-            return self.get_table(table.database, table.name), False
-        except NoSuchTableError:
-            return self.create_table(table), True
-
-    def update_columns(self, database: str, name: str, columns: Sequence[Column]) -> Table:
-        """Replace a table's columns (bumps its version)."""
-        current = self.get_table(database, name)
-        return self.create_table(replace(current, columns=tuple(columns)), replace_existing=True)
-
-    def register_external_table(
-        self,
-        database: str,
-        name: str,
-        location: str | Path,
-        format: str,
-        columns: Sequence[Column],
-        partition_keys: Sequence[Column] = (),
-        *,
-        parameters: dict[str, Any] | None = None,
-    ) -> Table:
-        """Create or replace a table over existing files."""
-        table = Table(
-            database,
-            name,
-            str(location),
-            format,
-            tuple(columns),
-            tuple(partition_keys),
-            dict(parameters or {}),
-        )
-        return self.create_table(table, replace_existing=True)
 
     def drop_table(self, database: str, name: str) -> bool:
         """Remove a table and its partitions (never its files). True if it existed."""

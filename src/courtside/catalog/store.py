@@ -257,6 +257,11 @@ class Catalog:
         if table.format not in FORMATS:
             raise CatalogError(f"unsupported format {table.format!r} (use one of {FORMATS})")
         self.create_database(table.database)
+        self._store_table(table, replace_existing)
+        return self.get_table(table.database, table.name)
+
+    def _store_table(self, table: Table, replace_existing: bool) -> None:
+        """Write a checked ``table`` whose database exists (see ``create_table``)."""
         now = _now()
         verb = "INSERT OR REPLACE" if replace_existing else "INSERT OR IGNORE"
         with self._tx() as conn:
@@ -282,7 +287,6 @@ class Catalog:
                     now,
                 ),
             )
-        return self.get_table(table.database, table.name)
 
     def get_or_create_table(self, table: Table) -> tuple[Table, bool]:
         """The stored table named like ``table``, creating it from ``table`` if missing.

@@ -9,6 +9,7 @@ parsed into a small tree to merge (schema inference) and to render for DuckDB
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,41 +139,69 @@ def _expect(rest: str, char: str, original: str) -> str:
     return rest[1:]
 
 
+@dataclass(frozen=True)
+class _Syntax:
+    """How one dialect writes a type: a template per constructor (``{}`` are its parts)
+    and a function for the primitive names."""
+
+    array: str
+    map: str
+    field: str
+    struct: str
+    separator: str
+    primitive: Callable[[str], str]
+
+    def write(self, t: Type) -> str:
+        """``t`` in this dialect."""
+        if isinstance(t, str):
+            return self.primitive(t)
+        if isinstance(t, ArrayType):
+            return self.array.format(self.write(t.element))
+        if isinstance(t, MapType):
+            return self.map.format(self.write(t.key), self.write(t.value))
+        fields = (self.field.format(n, self.write(c)) for n, c in t.fields)
+        return self.struct.format(self.separator.join(fields))
+
+
+_HIVE_SYNTAX = _Syntax("array<{}>", "map<{},{}>", "{}:{}", "struct<{}>", ",", str)
+_DUCKDB_SYNTAX = _Syntax(
+    "{}[]",
+    "MAP({}, {})",
+    '"{}" {}',
+    "STRUCT({})",
+    ", ",
+    lambda t: t.upper() if _DECIMAL.match(t) else _DUCKDB[t],
+)
+_SPARK_SYNTAX = _Syntax(
+    "array<{}>",
+    "map<{},{}>",
+    "`{}`:{}",
+    "struct<{}>",
+    ",",
+    lambda t: "string" if t == "null" else t,
+)
+
+
+def _tree(t: Type | str) -> Type:
+    """``t`` as a type tree (a Hive type string is parsed unless it is a primitive)."""
+    if isinstance(t, str) and t not in PRIMITIVES and not _DECIMAL.match(t):
+        return parse_type(t)
+    return t
+
+
 def format_type(t: Type) -> str:
     """The Hive type string of ``t``."""
-    if isinstance(t, str):
-        return t
-    if isinstance(t, ArrayType):
-        return f"array<{format_type(t.element)}>"
-    if isinstance(t, MapType):
-        return f"map<{format_type(t.key)},{format_type(t.value)}>"
-    return "struct<" + ",".join(f"{n}:{format_type(c)}" for n, c in t.fields) + ">"
+    return _HIVE_SYNTAX.write(t)
 
 
 def to_duckdb(t: Type | str) -> str:
     """The DuckDB type for ``t`` (a tree or a Hive type string)."""
-    if isinstance(t, str) and t not in PRIMITIVES and not _DECIMAL.match(t):
-        t = parse_type(t)
-    if isinstance(t, str):
-        return t.upper() if _DECIMAL.match(t) else _DUCKDB[t]
-    if isinstance(t, ArrayType):
-        return f"{to_duckdb(t.element)}[]"
-    if isinstance(t, MapType):
-        return f"MAP({to_duckdb(t.key)}, {to_duckdb(t.value)})"
-    return "STRUCT(" + ", ".join(f'"{n}" {to_duckdb(c)}' for n, c in t.fields) + ")"
+    return _DUCKDB_SYNTAX.write(_tree(t))
 
 
 def to_spark(t: Type | str) -> str:
     """The Spark DDL type for ``t``, with field names quoted."""
-    if isinstance(t, str) and t not in PRIMITIVES and not _DECIMAL.match(t):
-        t = parse_type(t)
-    if isinstance(t, str):
-        return "string" if t == "null" else t
-    if isinstance(t, ArrayType):
-        return f"array<{to_spark(t.element)}>"
-    if isinstance(t, MapType):
-        return f"map<{to_spark(t.key)},{to_spark(t.value)}>"
-    return "struct<" + ",".join(f"`{n}`:{to_spark(c)}" for n, c in t.fields) + ">"
+    return _SPARK_SYNTAX.write(_tree(t))
 
 
 def infer_value(value: Any) -> Type:

@@ -24,11 +24,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from courtside._duckdb import connect as duckdb_connect
 from courtside._process import pid_alive
@@ -67,23 +68,39 @@ def scratch_folder(places: Places, prefix: str) -> Iterator[Path]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class DailyEngine(Protocol):
-    """An engine of the daily job (see the module docstring)."""
+class DailyEngine(ABC):
+    """An engine of the daily job (see the module docstring).
+
+    The plumbing is here, once: the running state, ``run_insert`` (open the input
+    tables, write the day's rows to local files, publish them). An engine says how it
+    starts and stops, opens the tables and writes the rows.
+
+    Args:
+        places: Where the home folder and its catalog are.
+        catalog: The catalog (default: the home folder's).
+    """
 
     name: str
+    #: How error messages name the engine.
+    label: str
+
+    def __init__(self, places: Places, catalog: Catalog | None = None) -> None:
+        self.places = places
+        self.catalog = catalog or Catalog.at(places)
+        self._handle: Any = None  # the connection or session, between start and stop
 
     @property
     def running(self) -> bool:
         """True between ``start`` and ``stop``."""
-        ...
+        return self._handle is not None
 
+    @abstractmethod
     def start(self) -> bool:
         """Start the engine; False when it was already running.
 
         Raises:
             EngineStartError: when it cannot start.
         """
-        ...
 
     def run_insert(
         self,
@@ -95,14 +112,32 @@ class DailyEngine(Protocol):
     ) -> int:
         """Open ``tables``, replace the day's partition of ``<zone>/`` in ``lake`` with
         the query's rows; return the row count."""
-        ...
+        if self._handle is None:
+            raise EngineStartError(f"the {self.label} engine is not running")
+        self._open_tables(tables, lake, (insert.database, insert.table))
+        with self._write_day(insert, day) as (files, rows):
+            # The lake makes the files durable as it publishes them (fsync, or an S3 put).
+            publish_day(lake, day, files, zone)
+        return rows
 
+    @abstractmethod
+    def _open_tables(self, tables: Sequence[Table], lake: Lake, target: tuple[str, str]) -> None:
+        """Open ``tables`` as ``database.table`` over their committed files in ``lake``;
+        ``target`` (database, table) is the query's output."""
+
+    @abstractmethod
+    def _write_day(
+        self, insert: InsertOverwrite, day: date
+    ) -> AbstractContextManager[tuple[list[Path], int]]:
+        """Run the query; give the local files of the day's rows to publish (valid
+        until the context ends) and the row count."""
+
+    @abstractmethod
     def stop(self) -> None:
         """Stop the engine (idempotent)."""
-        ...
 
 
-class DuckDBDailyEngine:
+class DuckDBDailyEngine(DailyEngine):
     """Runs the translated query on an in-process DuckDB over the catalog's tables.
 
     Args:
@@ -113,6 +148,7 @@ class DuckDBDailyEngine:
     """
 
     name = "duckdb"
+    label = "DuckDB"
 
     def __init__(
         self,
@@ -122,21 +158,14 @@ class DuckDBDailyEngine:
         memory_limit: str = "2GB",
         threads: int | None = None,
     ) -> None:
-        self.places = places
-        self.catalog = catalog or Catalog.at(places)
+        super().__init__(places, catalog)
         self.memory_limit = memory_limit
         self.threads = threads
-        self._con: Any = None
         self._lakes: set[str] = set()
-
-    @property
-    def running(self) -> bool:
-        """True between ``start`` and ``stop``."""
-        return self._con is not None
 
     def start(self) -> bool:
         """Open an in-memory DuckDB (tables are opened by ``run_insert``)."""
-        if self._con is not None:
+        if self._handle is not None:
             return False
         import duckdb
 
@@ -144,55 +173,44 @@ class DuckDBDailyEngine:
         if self.threads:
             config["threads"] = self.threads
         try:
-            self._con = duckdb_connect(":memory:", config=config)
+            self._handle = duckdb_connect(":memory:", config=config)
         except duckdb.Error as exc:
             raise EngineStartError(f"DuckDB did not start: {exc}") from None
         return True
 
-    def run_insert(
-        self,
-        insert: InsertOverwrite,
-        tables: Sequence[Table],
-        lake: Lake,
-        day: date,
-        zone: str = OUTPUT_ZONE,
-    ) -> int:
-        """Open ``tables`` as views over their committed files, write the query's rows
-        as JSON lines into a local scratch file and publish it as the day's partition."""
-        con = self._connection()
+    def _open_tables(self, tables: Sequence[Table], lake: Lake, target: tuple[str, str]) -> None:
+        """Open ``tables`` as views over their committed files."""
+        con = self._handle
         if lake.url not in self._lakes:  # a file system registers once per connection
             lake.register_duckdb(con)
             self._lakes.add(lake.url)
         for table in tables:
-            if (table.database, table.name) == (insert.database, insert.table):
+            if (table.database, table.name) == target:
                 continue  # the target: DuckDB writes the day's rows to a file, never reads it
             con.execute(f'CREATE SCHEMA IF NOT EXISTS "{table.database}"')
             con.execute(
                 f'CREATE OR REPLACE VIEW "{table.database}"."{table.name}" AS'
                 f" SELECT * FROM {duckdb_source(table, lake)}"
             )
+
+    @contextmanager
+    def _write_day(self, insert: InsertOverwrite, day: date) -> Iterator[tuple[list[Path], int]]:
+        """Write the query's rows as JSON lines into a local scratch file."""
         select = to_duckdb_select(insert.select)
         with scratch_folder(self.places, "daily-") as folder:
             path = folder / "rows.json"
-            row = con.execute(
+            row = self._handle.execute(
                 f"COPY ({select}) TO {sql_literal(str(path))} (FORMAT json)"
             ).fetchone()
             rows = int(row[0]) if row else 0
-            # The lake makes the file durable as it publishes it (fsync, or an S3 put).
-            publish_day(lake, day, [path] if rows else [], zone)
-        return rows
+            yield ([path] if rows else []), rows
 
     def stop(self) -> None:
         """Close the connection."""
-        con, self._con = self._con, None
+        con, self._handle = self._handle, None
         self._lakes = set()
         if con is not None:
             con.close()
-
-    def _connection(self) -> Any:
-        if self._con is None:
-            raise EngineStartError("the DuckDB engine is not running")
-        return self._con
 
 
 def make_engine(

@@ -18,6 +18,7 @@ from courtside.catalog.store import Catalog
 from courtside.config import Settings
 from courtside.job.daily import INPUT_TABLE, JOB_KIND, JOB_NAME
 from courtside.lake.base import Lake
+from courtside.lake.layout import partition_date
 from courtside.lake.tables import day_files
 from courtside.runs import SUCCEEDED, RunRecorder
 
@@ -55,18 +56,10 @@ def input_days(settings: Settings, catalog: Catalog | None = None) -> dict[date,
     table = _input_table(lake, catalog or Catalog.open(settings), settings.catalog.database)
     days: dict[date, float] = {}
     for obj in day_files(lake, table):
-        day = _day_of(obj.parent)
+        day = partition_date(obj.parent)
         if day is not None:
             days[day] = max(days.get(day, 0.0), obj.mtime_ms / 1000)
     return days
-
-
-def _day_of(partition: str) -> date | None:
-    fields = dict(seg.split("=", 1) for seg in partition.split("/") if "=" in seg)
-    try:
-        return date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
-    except (KeyError, ValueError):
-        return None
 
 
 def pending_days(

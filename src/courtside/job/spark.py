@@ -15,19 +15,19 @@ cluster's master); pyspark is imported only when the engine starts. Java 17 is n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from contextlib import ExitStack
+from collections.abc import Iterator, Sequence
+from contextlib import ExitStack, contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from courtside.catalog.store import Catalog, Table
 from courtside.engines.spark import java_missing_reason, spark_session, submitted
-from courtside.job.engines import scratch_folder
+from courtside.job.engines import DailyEngine, scratch_folder
 from courtside.job.errors import EngineStartError
 from courtside.job.hql import InsertOverwrite
-from courtside.job.output import OUTPUT_ZONE, day_key, publish_day
 from courtside.lake.base import Lake
+from courtside.lake.layout import date_partition
 
 if TYPE_CHECKING:
     from courtside.engines.config import SparkSettings
@@ -39,7 +39,7 @@ __all__ = ["SparkDailyEngine", "java_missing_reason"]
 _SHUFFLE_PARTITIONS = 4
 
 
-class SparkDailyEngine:
+class SparkDailyEngine(DailyEngine):
     """Runs the daily HiveQL on Spark SQL.
 
     Args:
@@ -50,6 +50,7 @@ class SparkDailyEngine:
     """
 
     name = "spark"
+    label = "Spark"
 
     def __init__(
         self,
@@ -59,24 +60,17 @@ class SparkDailyEngine:
         spark: Any = None,
         settings: SparkSettings | None = None,
     ) -> None:
-        self.places = places
-        self.catalog = catalog or Catalog.at(places)
+        super().__init__(places, catalog)
         self.settings = settings
         self._given = spark
-        self._spark: Any = None
         self._owned = False
         self._registered = False
         self._staged: ExitStack | None = None
         self._locations: dict[str, str] = {}
 
-    @property
-    def running(self) -> bool:
-        """True between ``start`` and ``stop``."""
-        return self._spark is not None
-
     def start(self) -> bool:
         """Start (or join) a Spark session (tables are opened by ``run_insert``)."""
-        if self._spark is not None:
+        if self._handle is not None:
             return False
         reason = java_missing_reason()
         if reason:
@@ -99,23 +93,16 @@ class SparkDailyEngine:
             spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
         except Exception as exc:
             raise EngineStartError(f"Spark did not start: {str(exc)[:500]}") from None
-        self._spark = spark
+        self._handle = spark
         return True
 
-    def run_insert(
-        self,
-        insert: InsertOverwrite,
-        tables: Sequence[Table],
-        lake: Lake,
-        day: date,
-        zone: str = OUTPUT_ZONE,
-    ) -> int:
-        """Stage the input tables' committed files, open the catalog's tables over the
+    def _open_tables(self, tables: Sequence[Table], lake: Lake, target: tuple[str, str]) -> None:
+        """Stage the input tables' committed files and open the catalog's tables over the
         scratch folder (all of them, with their partitions, like Hive on the Glue
-        catalog), run the ``INSERT OVERWRITE`` natively, then publish the day's files."""
+        catalog)."""
         from courtside.catalog.query import register_spark
 
-        spark = self._session()
+        spark = self._handle
         # Registering every table costs a few statements per partition: do it once per
         # session, and again only when a table the query needs is new (CreateTable).
         if not self._registered or not all(
@@ -123,21 +110,24 @@ class SparkDailyEngine:
             and spark.catalog.tableExists(f"{t.database}.{t.name}")
             for t in tables
         ):
-            target = (insert.database, insert.table)
             self._stage(lake, [t for t in tables if (t.database, t.name) != target])
             register_spark(spark, self.catalog, self._locations)
             self._registered = True
-        spark.sql(insert.hive)
-        output = next(t for t in tables if (t.database, t.name) == (insert.database, insert.table))
-        folder = Path(self._locations[output.qualified_name]) / day_key(day, zone).split("/", 1)[1]
+
+    @contextmanager
+    def _write_day(self, insert: InsertOverwrite, day: date) -> Iterator[tuple[list[Path], int]]:
+        """Run the ``INSERT OVERWRITE`` natively; the day's part files are in the
+        output table's staged folder."""
+        self._handle.sql(insert.hive)
+        location = self._locations[f"{insert.database}.{insert.table}"]
+        folder = Path(location) / date_partition(day.year, day.month, day.day)
         files = sorted(folder.glob("part-*.json")) if folder.is_dir() else []
         rows = 0
         for file in files:
             with file.open("rb") as fh:
                 rows += sum(1 for line in fh if line.strip())
         # Spark writes empty part files for empty tasks; the day keeps its rows only.
-        publish_day(lake, day, [f for f in files if f.stat().st_size], zone)
-        return rows
+        yield [f for f in files if f.stat().st_size], rows
 
     def _stage(self, lake: Lake, inputs: Sequence[Table]) -> None:
         """Stage ``inputs`` (the tables the query reads) in a new scratch folder; every
@@ -164,14 +154,9 @@ class SparkDailyEngine:
 
     def stop(self) -> None:
         """Stop the session if this engine started it; remove the staged inputs."""
-        spark, self._spark = self._spark, None
+        spark, self._handle = self._handle, None
         self._registered = False
         self._unstage()
         if spark is not None and self._owned:
             spark.stop()
             self._owned = False
-
-    def _session(self) -> Any:
-        if self._spark is None:
-            raise EngineStartError("the Spark engine is not running")
-        return self._spark

@@ -21,7 +21,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from courtside.errors import LakeError
@@ -55,6 +55,16 @@ def date_partition(year: int, month: int, day: int) -> str:
     if not (1 <= year <= 9999 and 1 <= month <= 12 and 1 <= day <= 31):
         raise LakeError(f"invalid partition date {year}-{month}-{day}")
     return f"year={year:04d}/month={month:02d}/day={day:02d}"
+
+
+def partition_date(partition: str) -> date | None:
+    """The day of a partition key holding ``year=/month=/day=`` segments (the inverse of
+    :func:`date_partition`); None when it has no valid date."""
+    fields = dict(seg.split("=", 1) for seg in partition.split("/") if "=" in seg)
+    try:
+        return date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
+    except (KeyError, ValueError):
+        return None
 
 
 def within(root: Path, relative: str) -> Path:

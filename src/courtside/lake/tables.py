@@ -33,6 +33,7 @@ import orjson
 
 from courtside.errors import LakeError
 from courtside.lake.base import Lake, LakeObject, check_key, join_key
+from courtside.lake.layout import partition_date
 
 __all__ = [
     "MARKER_PREFIX",
@@ -176,20 +177,12 @@ def partitions(lake: Lake, table: str, depth: int = 3) -> list[str]:
     return sorted(level)
 
 
-def _partition_day(part: str) -> date | None:
-    fields = dict(seg.split("=", 1) for seg in part.split("/") if "=" in seg)
-    try:
-        return date(int(fields["year"]), int(fields["month"]), int(fields["day"]))
-    except (KeyError, ValueError):
-        return None
-
-
 def day_partitions(lake: Lake, table: str) -> list[tuple[date, str]]:
     """``(day, partition)`` of every ``year=/month=/day=`` partition of ``table`` whose
     values form a real date, oldest first (others are ignored)."""
     found = []
     for part in partitions(lake, table):
-        day = _partition_day(part)
+        day = partition_date(part)
         if day is not None:
             found.append((day, part))
     return sorted(found)

@@ -81,6 +81,8 @@ __all__ = [
 MODES: tuple[LoadMode, ...] = ("truncate", "replace-days")
 PLAYER_MAX_CHARS = 255
 _IDENTIFIER = re.compile(IDENTIFIER_PATTERN.strip("^$"))
+#: The Arrow type of each SQL type of the columns (``varchar(n)`` is a string).
+_ARROW_TYPES = {"integer": pa.int32(), "double precision": pa.float64()}
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,19 @@ class Column:
         return f"{self.name} {self.sql_type}{' not null' if self.not_null else ''}"
 
 
+def rows_schema(columns: Sequence[Column]) -> pa.Schema:
+    """The Arrow schema of rows for ``columns`` (``not null`` columns are not nullable),
+    so that a table's columns and the rows it takes cannot disagree."""
+    fields = []
+    for c in columns:
+        if c.sql_type.startswith("varchar"):
+            arrow = pa.string()
+        else:
+            arrow = _ARROW_TYPES[c.sql_type]
+        fields.append(pa.field(c.name, arrow, nullable=not c.not_null))
+    return pa.schema(fields)
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("year", "integer"),
     Column("month", "integer"),
@@ -102,15 +117,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("player", f"varchar({PLAYER_MAX_CHARS})"),
     Column("total", "integer"),
 )
-ROWS_SCHEMA = pa.schema(
-    [
-        pa.field("year", pa.int32(), nullable=False),
-        pa.field("month", pa.int32(), nullable=False),
-        pa.field("day", pa.int32(), nullable=False),
-        pa.field("player", pa.string(), nullable=False),
-        pa.field("total", pa.int32(), nullable=False),
-    ]
-)
+ROWS_SCHEMA = rows_schema(COLUMNS)
 
 
 #: ``playersdailysentiment``: the lake's ``players_daily_sentiment`` rows plus ``team``
@@ -127,20 +134,7 @@ SENTIMENT_COLUMNS: tuple[Column, ...] = (
     Column("avg_score", "double precision", not_null=False),
     Column("team", f"varchar({PLAYER_MAX_CHARS})", not_null=False),
 )
-SENTIMENT_ROWS_SCHEMA = pa.schema(
-    [
-        pa.field("year", pa.int32(), nullable=False),
-        pa.field("month", pa.int32(), nullable=False),
-        pa.field("day", pa.int32(), nullable=False),
-        pa.field("player", pa.string(), nullable=False),
-        pa.field("posts", pa.int32(), nullable=False),
-        pa.field("positive", pa.int32(), nullable=False),
-        pa.field("negative", pa.int32(), nullable=False),
-        pa.field("neutral", pa.int32(), nullable=False),
-        pa.field("avg_score", pa.float64()),
-        pa.field("team", pa.string()),
-    ]
-)
+SENTIMENT_ROWS_SCHEMA = rows_schema(SENTIMENT_COLUMNS)
 
 
 @dataclass(frozen=True)
