@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -22,6 +22,22 @@ from courtside.errors import ConfigError
 console = Console(width=None if sys.stdout.isatty() else 160)
 # Messages on stderr are never wrapped by rich: an error stays one line, piped or not.
 err_console = Console(stderr=True, soft_wrap=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+"""The ``--json`` flag of the commands whose JSON output needs no more words."""
+
+WarehouseUrl = Annotated[
+    str | None,
+    typer.Option(
+        help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
+        "COURTSIDE_WAREHOUSE__URL).",
+        show_default=False,
+    ),
+]
+"""The ``--url`` of the commands that reach the warehouse (a flag over ``warehouse.url``)."""
+
+LoadMode = Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")]
+"""The ``--mode`` of the commands that load the warehouse."""
 
 READ_ONLY_COMMANDS = frozenset(
     {

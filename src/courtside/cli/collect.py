@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from courtside.cli._common import console, print_json, settings, with_options
+from courtside.cli._common import AsJson, console, print_json, settings, with_options
 from courtside.collect.config import DEFAULT_TAMPERING_PER_CHUNK
 from courtside.config import Settings
 from courtside.errors import ConfigError
@@ -166,7 +166,7 @@ def _collector(
 @rules_app.command("list")
 def rules_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List the filtered-stream rules."""
     from courtside.collect.x_api import XRules
@@ -192,7 +192,7 @@ def rules_add(
         str | None, typer.Argument(help="Rule value (default: the configured x.rule_value).")
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Rule tag (default: x.rule_tag).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Add a rule (an existing identical rule is reported, not duplicated)."""
     from courtside.collect.x_api import XRules
@@ -216,7 +216,7 @@ def rules_delete(
     ctx: typer.Context,
     ids: Annotated[list[str] | None, typer.Argument(help="Rule ids to delete.")] = None,
     all_rules: Annotated[bool, typer.Option("--all", help="Delete every rule.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Delete rules by id (or --all)."""
     from courtside.collect.x_api import XRules

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import AsJson, LoadMode, console, err_console, print_json, settings
 
 if TYPE_CHECKING:
     from courtside.warehouse.loader import LoadOutcome
@@ -32,12 +32,12 @@ def load_cmd(
             show_default=False,
         ),
     ] = None,
-    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
+    mode: LoadMode = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Change nothing; with --target redshift print the SQL."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Create playerstotaltweets if missing and load every day of players_total_tweets/,
     in one transaction (replace-days: exactly the days loaded; truncate: all rows); then

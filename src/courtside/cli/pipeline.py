@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, LoadMode, WarehouseUrl, console, print_json, settings
 
 pipeline_app = typer.Typer(
     help="Batch pipelines: the nightly workflow, daily job and warehouse load.",
@@ -29,16 +29,9 @@ def nightly(
             show_default=False,
         ),
     ] = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
-            "COURTSIDE_WAREHOUSE__URL).",
-            show_default=False,
-        ),
-    ] = None,
-    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    url: WarehouseUrl = None,
+    mode: LoadMode = None,
+    as_json: AsJson = False,
 ) -> None:
     """Validate the [quality] checks, dedupe and crawl (the workflow), profile and check
     the new days, run the daily job for every pending day, profile and check its output,
