@@ -208,10 +208,7 @@ class BlueskyCollector:
             report.count("reconnects")
             log.info("reconnecting to Jetstream in %.2fs", delay)
             self.delays.append(delay)
-            if self._sleep is not None:
-                self._sleep(delay)
-            elif delay > 0:
-                stopper.wait(delay)
+            stopper.pause(delay, self._sleep)
 
     # -- one frame ---------------------------------------------------------------------
     def _frame(self, raw: bytes, output: Output) -> None:
