@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from courtside.cli._common import AsJson, LoadMode, WarehouseUrl, console, print_json, settings
+from courtside.cli._common import (
+    AsJson,
+    LoadModeOption,
+    WarehouseUrlOption,
+    check_load_mode,
+    console,
+    print_json,
+    settings,
+)
 
 pipeline_app = typer.Typer(
     help="Batch pipelines: the nightly workflow, daily job and warehouse load.",
@@ -29,8 +37,8 @@ def nightly(
             show_default=False,
         ),
     ] = None,
-    url: WarehouseUrl = None,
-    mode: LoadMode = None,
+    url: WarehouseUrlOption = None,
+    mode: LoadModeOption = None,
     as_json: AsJson = False,
 ) -> None:
     """Validate the [quality] checks, dedupe and crawl (the workflow), profile and check
@@ -40,18 +48,16 @@ def nightly(
     from courtside.job.engines import ENGINES
     from courtside.job.errors import ParameterError
     from courtside.pipeline import run_nightly
-    from courtside.warehouse.base import MODES
 
     if engine not in ENGINES:
         raise ParameterError(f"--engine must be duckdb or spark, got {engine[:40]!r}")
-    if mode is not None and mode not in MODES:
-        raise ParameterError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    load_mode = check_load_mode(mode)
     result = run_nightly(
         settings(ctx),
         engine=engine,
         target=target,
         url=url,
-        mode=mode,
+        mode=load_mode,
     )
     if as_json:
         print_json(result.as_dict())
