@@ -4,6 +4,7 @@ generator; ``courtside collect x-rules`` manages the X filtered-stream rules."""
 from __future__ import annotations
 
 import enum
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -171,11 +172,8 @@ def rules_list(
     """List the filtered-stream rules."""
     from courtside.collect.x_api import XRules
 
-    client = XRules(settings(ctx).x)
-    try:
+    with closing(XRules(settings(ctx).x)) as client:
         rules = client.rules()
-    finally:
-        client.close()
     if as_json:
         print_json(rules)
         return
@@ -198,11 +196,8 @@ def rules_add(
     from courtside.collect.x_api import XRules
 
     cfg = settings(ctx).x
-    client = XRules(cfg)
-    try:
+    with closing(XRules(cfg)) as client:
         rule = client.add(value or cfg.rule_value, tag if tag is not None else cfg.rule_tag)
-    finally:
-        client.close()
     if as_json:
         print_json(rule)
         return
@@ -221,16 +216,13 @@ def rules_delete(
     """Delete rules by id (or --all)."""
     from courtside.collect.x_api import XRules
 
-    client = XRules(settings(ctx).x)
-    try:
+    with closing(XRules(settings(ctx).x)) as client:
         targets = list(ids or [])
         if all_rules:
             targets = [str(r.get("id")) for r in client.rules()]
         if not targets:
             raise ConfigError("give rule ids to delete, or --all")
         deleted = client.delete(targets)
-    finally:
-        client.close()
     if as_json:
         print_json({"deleted": deleted, "ids": targets})
         return
