@@ -47,8 +47,6 @@ from courtside.collect.x_api import (
     redact,
     stream_params,
 )
-from courtside.errors import RecordError
-from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -239,10 +237,8 @@ class XCollector:
         if not line.strip():
             report.count("keepalives")
             return
-        try:
-            doc = loads(line)
-        except RecordError as exc:
-            output.reject(exc.code, f"X stream line: {exc}", line)
+        doc = output.parse(line, "X stream line")
+        if doc is None:
             return
         if "data" not in doc:
             self._inband_error(doc, report_count=report.count)
