@@ -385,15 +385,6 @@ def load_settings(
     config_file: Path | str | None = None,
     **overrides: Any,
 ) -> Settings:
-    """Load and validate the configuration.
-
-    Args:
-        home: The home folder (overrides ``COURTSIDE_HOME``; default ``./courtside-home``).
-        config_file: A TOML file (default ``COURTSIDE_CONFIG`` or ``<home>/courtside.toml``
-            when it exists).
-        **overrides: Top-level keys that win over every other source.
-
-    Raises:
-        ConfigError: naming the first bad key and its value, in one line.
-    """
+    """Load and validate the configuration: :func:`load_with_sources` (same arguments,
+    same errors) without the record of where each value came from."""
     return load_with_sources(home, config_file, **overrides).settings

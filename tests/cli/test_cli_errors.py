@@ -129,3 +129,13 @@ def test_usage_errors_are_one_line_too(
     assert proc.returncode == 2
     lines = proc.stderr.decode().splitlines()
     assert len(lines) == 1 and lines[0].startswith("error: ") and "--help'" in lines[0]
+
+
+@pytest.mark.parametrize("command", [("load",), ("pipeline", "nightly")])
+def test_a_bad_load_mode_is_one_line_before_anything_runs(
+    courtside: Courtside, tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    home = tmp_path / "home"
+    proc = courtside(*command, "--mode", "append", home=home, ok=False)
+    assert "--mode must be replace-days or truncate, got 'append'" in _one_error_line(proc)
+    assert not (home / "runs").exists() and not (home / "warehouse.duckdb").exists()

@@ -11,6 +11,7 @@ from detect_helpers import MINUTE, T0, roster, tweet_doc
 
 from courtside.detect.logic import (
     Evaluated,
+    PlayerLookup,
     alert_id,
     enrich,
     parse_control,
@@ -20,6 +21,24 @@ from courtside.detect.logic import (
 )
 from courtside.errors import RecordError
 from courtside.reference.control import change_event
+
+
+def test_player_lookup_answers_like_the_table_and_bounds_its_memo() -> None:
+    table = roster()
+    lookup = PlayerLookup(table, max_entries=2)
+    for player in table:
+        assert lookup.by_account(player.account) == player
+        assert lookup.by_name(player.name.upper()) == table.by_name(player.name)
+    assert lookup.by_name("Nobody Known") is None
+    assert lookup.by_name("Nobody Known") is None  # a miss is remembered too
+    fresh = PlayerLookup(table, max_entries=2)
+    fresh.by_name("Bea Beta")
+    fresh.by_name("Abe Alpha")
+    assert sorted(fresh._names) == ["Abe Alpha", "Bea Beta"]
+    assert fresh.by_name("Bea Beta") == table.by_name("Bea Beta")  # a hit keeps the memo
+    assert sorted(fresh._names) == ["Abe Alpha", "Bea Beta"]
+    fresh.by_name("Nobody Known")  # full: emptied, then the new key
+    assert list(fresh._names) == ["Nobody Known"]
 
 
 def test_enrich_finds_source_and_every_destination() -> None:

@@ -30,6 +30,15 @@ def test_append_returns_increasing_sequence_numbers(backend: LocalStream) -> Non
     assert backend.last_seq("tweets") == first + 2
 
 
+def test_read_all_pages_through_every_record_after_a_position(backend: LocalStream) -> None:
+    seqs = backend.append_many("tweets", [str(i).encode() for i in range(7)])
+    assert [r.data for r in backend.read_all("tweets", batch=3)] == [
+        str(i).encode() for i in range(7)
+    ]
+    assert [r.seq for r in backend.read_all("tweets", seqs[4], batch=2)] == seqs[5:]
+    assert list(backend.read_all("tweets", seqs[-1])) == []
+
+
 def test_records_are_kept_byte_for_byte(backend: LocalStream) -> None:
     odd = [b"", b"\x00\xff\xfe not utf8", b'{"x": 1}\r', "é".encode()]
     backend.append_many("tweets", odd)

@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from pydantic import ValidationError
@@ -18,10 +18,44 @@ from typer import _click as click
 from courtside.config import LoadedSettings, Settings, load_with_sources
 from courtside.errors import ConfigError
 
+if TYPE_CHECKING:
+    from courtside.warehouse.config import LoadMode
+
 # Piped output gets wide tables instead of an 80-column squeeze with ellipses.
 console = Console(width=None if sys.stdout.isatty() else 160)
 # Messages on stderr are never wrapped by rich: an error stays one line, piped or not.
 err_console = Console(stderr=True, soft_wrap=True)
+
+AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+"""The ``--json`` flag of the commands whose JSON output needs no more words."""
+
+WarehouseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
+        "COURTSIDE_WAREHOUSE__URL).",
+        show_default=False,
+    ),
+]
+"""The ``--url`` of the commands that reach the warehouse (a flag over ``warehouse.url``)."""
+
+LoadModeOption = Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")]
+"""The ``--mode`` of the commands that load the warehouse."""
+
+
+def check_load_mode(mode: str | None) -> LoadMode | None:
+    """``mode`` (a :data:`LoadModeOption` value) when it is a warehouse load mode or None.
+
+    Raises:
+        WarehouseConfigError: any other value, before anything runs.
+    """
+    from courtside.warehouse.base import MODES
+    from courtside.warehouse.errors import WarehouseConfigError
+
+    if mode is not None and mode not in MODES:
+        raise WarehouseConfigError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    return mode
+
 
 READ_ONLY_COMMANDS = frozenset(
     {

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 
 aws_app = typer.Typer(
     help="The original's AWS resources: deploy deploy/cloudformation/courtside.yaml with "
@@ -81,7 +81,7 @@ def deploy_stack(
 def outputs_of(
     ctx: typer.Context,
     stack: _Stack = "courtside",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Show a deployed stack's outputs (bucket, streams, tables, topic, roles)."""
     from courtside.aws.deploy import stack_outputs

@@ -3,21 +3,33 @@ local file, or Glue with ``[catalog] backend = "glue"``)."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table as RichTable
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
+
+if TYPE_CHECKING:
+    from courtside.catalog.store import Catalog, Table
 
 catalog_app = typer.Typer(
     help="The data catalog (databases, tables, partitions): local, or Glue with "
     '[catalog] backend = "glue".'
 )
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 TableArg = Annotated[
     str, typer.Argument(help="database.table, or a table of [catalog] database (twitter_nba_db).")
 ]
+
+
+def _open_table(ctx: typer.Context, name: str) -> tuple[Catalog, Table]:
+    """The catalog and the table ``name`` (``database.table``, or a table of
+    ``[catalog] database``) that ``describe`` and ``partitions`` show."""
+    from courtside.catalog.store import Catalog
+
+    cfg = settings(ctx)
+    catalog = Catalog.open(cfg)
+    return catalog, catalog.find_table(name, cfg.catalog.database)
 
 
 @catalog_app.command("databases")
@@ -60,10 +72,7 @@ def tables(
 @catalog_app.command("describe")
 def describe(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> None:
     """Show a table's columns (nested types included), partition keys and schema history."""
-    from courtside.catalog.store import Catalog
-
-    catalog = Catalog.open(settings(ctx))
-    t = catalog.find_table(name, settings(ctx).catalog.database)
+    catalog, t = _open_table(ctx, name)
     changes = catalog.schema_changes(t.database, t.name)
     if as_json:
         out = t.as_dict()
@@ -95,10 +104,7 @@ def describe(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> Non
 @catalog_app.command("partitions")
 def partitions(ctx: typer.Context, name: TableArg, as_json: AsJson = False) -> None:
     """List a table's partitions."""
-    from courtside.catalog.store import Catalog
-
-    catalog = Catalog.open(settings(ctx))
-    t = catalog.find_table(name, settings(ctx).catalog.database)
+    catalog, t = _open_table(ctx, name)
     parts = catalog.partitions(t.database, t.name)
     if as_json:
         print_json([{"values": list(p.values), "location": p.location} for p in parts])

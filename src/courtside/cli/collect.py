@@ -4,6 +4,7 @@ generator; ``courtside collect x-rules`` manages the X filtered-stream rules."""
 from __future__ import annotations
 
 import enum
+from contextlib import closing
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -11,7 +12,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from courtside.cli._common import console, print_json, settings, with_options
+from courtside.cli._common import AsJson, console, print_json, settings, with_options
 from courtside.collect.config import DEFAULT_TAMPERING_PER_CHUNK
 from courtside.config import Settings
 from courtside.errors import ConfigError
@@ -166,16 +167,13 @@ def _collector(
 @rules_app.command("list")
 def rules_list(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List the filtered-stream rules."""
     from courtside.collect.x_api import XRules
 
-    client = XRules(settings(ctx).x)
-    try:
+    with closing(XRules(settings(ctx).x)) as client:
         rules = client.rules()
-    finally:
-        client.close()
     if as_json:
         print_json(rules)
         return
@@ -192,17 +190,14 @@ def rules_add(
         str | None, typer.Argument(help="Rule value (default: the configured x.rule_value).")
     ] = None,
     tag: Annotated[str | None, typer.Option(help="Rule tag (default: x.rule_tag).")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Add a rule (an existing identical rule is reported, not duplicated)."""
     from courtside.collect.x_api import XRules
 
     cfg = settings(ctx).x
-    client = XRules(cfg)
-    try:
+    with closing(XRules(cfg)) as client:
         rule = client.add(value or cfg.rule_value, tag if tag is not None else cfg.rule_tag)
-    finally:
-        client.close()
     if as_json:
         print_json(rule)
         return
@@ -216,21 +211,18 @@ def rules_delete(
     ctx: typer.Context,
     ids: Annotated[list[str] | None, typer.Argument(help="Rule ids to delete.")] = None,
     all_rules: Annotated[bool, typer.Option("--all", help="Delete every rule.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Delete rules by id (or --all)."""
     from courtside.collect.x_api import XRules
 
-    client = XRules(settings(ctx).x)
-    try:
+    with closing(XRules(settings(ctx).x)) as client:
         targets = list(ids or [])
         if all_rules:
             targets = [str(r.get("id")) for r in client.rules()]
         if not targets:
             raise ConfigError("give rule ids to delete, or --all")
         deleted = client.delete(targets)
-    finally:
-        client.close()
     if as_json:
         print_json({"deleted": deleted, "ids": targets})
         return

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from courtside.cli._common import console, err_console, print_json, state
+from courtside.cli._common import AsJson, console, err_console, print_json, state
 
 config_app = typer.Typer(
     help="The configuration: effective values and their sources, validation, reference.",
@@ -35,7 +35,7 @@ def _value(value: Any, secret: bool) -> Any:
 @config_app.command("show")
 def show(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Print every key's effective value (secrets masked) and where it came from:
     default, file, env or flag."""

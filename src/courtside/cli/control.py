@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.reference.control import ControlChangeResult, check_team
 from courtside.reference.sources import open_control_table, players_of
 
@@ -67,7 +67,7 @@ def remove(ctx: typer.Context, team: _Team) -> None:
 @control_app.command("list")
 def list_(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Show the control table."""
     with open_control_table(settings(ctx)) as table:

@@ -32,21 +32,21 @@ def dashboard(
 ) -> None:
     """Open the dashboard: top players, trends, percentiles, regions, tampering alerts
     and pipeline health. Runs until Ctrl-C."""
-    from courtside.dashboard import run_dashboard
+    from courtside.dashboard.launcher import dashboard_command, run_dashboard
     from courtside.dashboard.warehouse_view import WarehouseView
 
     cfg = settings(ctx)
     view = WarehouseView(cfg, warehouse_url)  # validates the URL before starting
     console.print(f"warehouse: {view.describe()} (read-only)", highlight=False, markup=False)
-    code = run_dashboard(
+    cmd = dashboard_command(
         cfg,
         host,
         port,
         warehouse_url=warehouse_url,
         config_file=state(ctx).config,
         refresh_s=refresh_s,
-        say=lambda m: console.print(m, highlight=False, markup=False),
     )
+    code = run_dashboard(cmd, say=lambda m: console.print(m, highlight=False, markup=False))
     if code:
         raise typer.Exit(code)
 

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 
 etl_app = typer.Typer(help="Batch jobs on the lake: dedupe, crawl, and the workflow of both.")
 
@@ -27,7 +27,6 @@ Policy = Annotated[
         "--policy", help="Schema change policy: log (default) or update.", show_default=False
     ),
 ]
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Enrich = Annotated[
     bool | None,
     typer.Option(

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.job.errors import JobError, ParameterError
 
 job_app = typer.Typer(
@@ -68,7 +68,7 @@ def daily(
         bool, typer.Option("--pending", help="Every day in tweets/ not yet computed (or changed).")
     ] = False,
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Run the state machine for one day, a range or the pending days.
 
@@ -151,7 +151,7 @@ def history_cmd(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Show the last N.")] = 20,
     date_: Annotated[str | None, typer.Option("--date", help="Only this day.")] = None,
     failed: Annotated[bool, typer.Option("--failed", help="Only failed executions.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List the daily job's executions with their state transitions, newest first."""
     from courtside.job.daily import history

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import (
+    AsJson,
+    LoadModeOption,
+    check_load_mode,
+    console,
+    err_console,
+    print_json,
+    settings,
+)
 
 if TYPE_CHECKING:
     from courtside.warehouse.loader import LoadOutcome
@@ -32,28 +40,25 @@ def load_cmd(
             show_default=False,
         ),
     ] = None,
-    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
+    mode: LoadModeOption = None,
     dry_run: Annotated[
         bool,
         typer.Option("--dry-run", help="Change nothing; with --target redshift print the SQL."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Create playerstotaltweets if missing and load every day of players_total_tweets/,
     in one transaction (replace-days: exactly the days loaded; truncate: all rows); then
     the same for playersdailysentiment from players_daily_sentiment/ (with each player's
     roster team)."""
-    from courtside.warehouse.base import MODES
-    from courtside.warehouse.errors import WarehouseConfigError
     from courtside.warehouse.loader import load
 
-    if mode is not None and mode not in MODES:
-        raise WarehouseConfigError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    load_mode = check_load_mode(mode)
     outcome = load(
         settings(ctx),
         target=target,
         url=url,
-        mode=mode,
+        mode=load_mode,
         dry_run=dry_run,
     )
     if as_json:

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import (
+    AsJson,
+    LoadModeOption,
+    WarehouseUrlOption,
+    check_load_mode,
+    console,
+    print_json,
+    settings,
+)
 
 pipeline_app = typer.Typer(
     help="Batch pipelines: the nightly workflow, daily job and warehouse load.",
@@ -29,16 +37,9 @@ def nightly(
             show_default=False,
         ),
     ] = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
-            "COURTSIDE_WAREHOUSE__URL).",
-            show_default=False,
-        ),
-    ] = None,
-    mode: Annotated[str | None, typer.Option(help="replace-days (default) or truncate.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    url: WarehouseUrlOption = None,
+    mode: LoadModeOption = None,
+    as_json: AsJson = False,
 ) -> None:
     """Validate the [quality] checks, dedupe and crawl (the workflow), profile and check
     the new days, run the daily job for every pending day, profile and check its output,
@@ -47,18 +48,16 @@ def nightly(
     from courtside.job.engines import ENGINES
     from courtside.job.errors import ParameterError
     from courtside.pipeline import run_nightly
-    from courtside.warehouse.base import MODES
 
     if engine not in ENGINES:
         raise ParameterError(f"--engine must be duckdb or spark, got {engine[:40]!r}")
-    if mode is not None and mode not in MODES:
-        raise ParameterError(f"--mode must be replace-days or truncate, got {mode[:40]!r}")
+    load_mode = check_load_mode(mode)
     result = run_nightly(
         settings(ctx),
         engine=engine,
         target=target,
         url=url,
-        mode=mode,
+        mode=load_mode,
     )
     if as_json:
         print_json(result.as_dict())

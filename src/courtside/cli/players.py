@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.reference.players import PlayersTable, load_players, save_players
 
 players_app = typer.Typer(help="The players reference table (account, name, team).")
@@ -20,7 +20,7 @@ players_app = typer.Typer(help="The players reference table (account, name, team
 def list_players(
     ctx: typer.Context,
     team: Annotated[str | None, typer.Option(help="Only this team.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List players (`courtside init` writes the default roster into the home)."""
     table = load_players(settings(ctx).home)

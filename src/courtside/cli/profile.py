@@ -8,7 +8,7 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 
 if TYPE_CHECKING:
     from courtside.config import Settings
@@ -32,7 +32,7 @@ def profile(
         typer.Option("--date", help="Profile this day (YYYY-MM-DD); default: the whole table."),
     ] = None,
     bins: Annotated[int, typer.Option("--bins", min=1, max=100, help="Histogram bins.")] = 10,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Profile a table: per column count, nulls, distinct, min, max, mean, stddev, top
     values and histograms; stored under profiles/<table>/ and registered in the catalog."""

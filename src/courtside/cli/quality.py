@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.cli.profile import places_of
 
 if TYPE_CHECKING:
@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from courtside.quality.config import QualitySettings
 
 quality_app = typer.Typer(help="Data-quality checks over the catalog's tables.")
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 ChecksOpt = Annotated[
     Path | None,
     typer.Option(

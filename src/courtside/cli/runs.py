@@ -10,7 +10,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from courtside._process import pid_alive
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.errors import ConfigError
 
 RUN_KINDS = ("job", "crawler", "workflow", "pipeline", "step", "load", "profile", "quality")
@@ -81,7 +81,7 @@ def runs(
         bool,
         typer.Option("--rejects", help="Only runs that succeeded with rejected input."),
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """List recent runs, newest first; workflow steps are shown under their workflow.
 

@@ -10,13 +10,12 @@ import typer
 from rich.table import Table as RichTable
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 
 if TYPE_CHECKING:
     from courtside.schemas import SchemaRegistry
 
 schemas_app = typer.Typer(help="The schema registry: versioned schemas of records and tables.")
-AsJson = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 SubjectArg = Annotated[
     str, typer.Argument(help="Subject: raw (the delivered record) or database.table.")
 ]

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from courtside.cli._common import console, print_json, settings
+from courtside.cli._common import AsJson, console, print_json, settings
 from courtside.errors import ConfigError, StreamError
 from courtside.home import open_stream
 from courtside.stream.base import GroupInfo, StreamBackend
@@ -64,7 +64,7 @@ def groups_table(groups: list[GroupInfo], title: str = "consumer groups") -> Tab
 @streams_app.callback()
 def show(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Show each stream's length and each consumer group's read, committed and buffered
     positions and lag (buffered: read by the active consumer, not committed yet)."""

@@ -10,7 +10,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from courtside.cli._common import console, print_json, settings, with_options
+from courtside.cli._common import AsJson, console, print_json, settings, with_options
 from courtside.cli.streams import group_dict, groups_table
 from courtside.errors import ConfigError
 from courtside.home import init_home, open_stream
@@ -125,7 +125,7 @@ def _last_result(row: dict[str, Any]) -> str:
 
 def status(
     ctx: typer.Context,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Show what `courtside up` runs (nightly scheduler included) and how far behind each
     consumer is."""

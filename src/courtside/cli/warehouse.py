@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
-from courtside.cli._common import console, err_console, print_json, settings
+from courtside.cli._common import WarehouseUrlOption, console, err_console, print_json, settings
 
 warehouse_app = typer.Typer(
     help="The warehouse (DuckDB file by default, PostgreSQL by URL).", no_args_is_help=True
@@ -32,14 +32,7 @@ def query(
     target: Annotated[
         str | None, typer.Option(help="duckdb (default) or postgres (with a URL).")
     ] = None,
-    url: Annotated[
-        str | None,
-        typer.Option(
-            help="Warehouse URL: postgresql://..., duckdb:<path> or redshift://... (or "
-            "COURTSIDE_WAREHOUSE__URL).",
-            show_default=False,
-        ),
-    ] = None,
+    url: WarehouseUrlOption = None,
     output: Annotated[str, typer.Option("--format", "-f", help="table, csv or json.")] = "table",
     max_rows: Annotated[int, typer.Option(help="Print at most this many rows.")] = 1000,
 ) -> None:

@@ -41,7 +41,7 @@ import orjson
 
 from courtside.collect.annotate import Annotator
 from courtside.errors import RecordError, StreamBusyError
-from courtside.records import post_of, to_delivered
+from courtside.records import loads, post_of, to_delivered
 from courtside.stream.base import StreamBackend
 
 log = logging.getLogger(__name__)
@@ -100,6 +100,14 @@ class Stopper:
     def wait(self, timeout_s: float) -> bool:
         """Sleep up to ``timeout_s``; return True early when a stop is requested."""
         return self._event.wait(timeout_s)
+
+    def pause(self, delay_s: float, sleep: Callable[[float], None] | None = None) -> None:
+        """Wait ``delay_s`` (a reconnect back-off, a paced record): with ``sleep`` when
+        given (tests), else until a stop is requested."""
+        if sleep is not None:
+            sleep(delay_s)
+        elif delay_s > 0:
+            self.wait(delay_s)
 
 
 @dataclass
@@ -256,10 +264,7 @@ class StreamSink:
         first when needed (:meth:`flush_before_wait`), then sleep with ``sleep`` (tests)
         or until ``stopper`` is asked to stop."""
         self.flush_before_wait(delay_s)
-        if sleep is not None:
-            sleep(delay_s)
-        else:
-            stopper.wait(delay_s)
+        stopper.pause(delay_s, sleep)
 
     def flush(self) -> None:
         """Append everything queued (retrying while the stream file is busy), then report
@@ -347,6 +352,15 @@ class Output:
         except VALUE_ERRORS as exc:
             log.debug("%s raised while handling %s", type(exc).__name__, what, exc_info=True)
             self.reject("BadValue", f"{what}: {type(exc).__name__}: {exc}", raw)
+
+    def parse(self, raw: bytes, what: str) -> dict[str, Any] | None:
+        """The JSON object in ``raw``, or None once ``raw`` is rejected with the
+        :class:`RecordError`'s code (the message starts with ``what``)."""
+        try:
+            return loads(raw)
+        except RecordError as exc:
+            self.reject(exc.code, f"{what}: {exc}", raw)
+            return None
 
     def reject(self, code: str, message: str, raw: bytes | None) -> None:
         """Count, log and keep one bad input."""

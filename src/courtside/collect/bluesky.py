@@ -62,7 +62,6 @@ from courtside.collect.bluesky_state import (
 from courtside.collect.config import BlueskySettings
 from courtside.errors import ConfigError, RecordError
 from courtside.lake.layout import write_atomic
-from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -208,10 +207,7 @@ class BlueskyCollector:
             report.count("reconnects")
             log.info("reconnecting to Jetstream in %.2fs", delay)
             self.delays.append(delay)
-            if self._sleep is not None:
-                self._sleep(delay)
-            elif delay > 0:
-                stopper.wait(delay)
+            stopper.pause(delay, self._sleep)
 
     # -- one frame ---------------------------------------------------------------------
     def _frame(self, raw: bytes, output: Output) -> None:
@@ -223,10 +219,8 @@ class BlueskyCollector:
                 raw[:1024],
             )
             return
-        try:
-            event = loads(raw)
-        except RecordError as exc:
-            output.reject(exc.code, f"Jetstream frame: {exc}", raw)
+        event = output.parse(raw, "Jetstream frame")
+        if event is None:
             return
         time_us = self._plausible_time_us(event.get("time_us"))
         if time_us is None:

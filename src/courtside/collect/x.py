@@ -47,8 +47,6 @@ from courtside.collect.x_api import (
     redact,
     stream_params,
 )
-from courtside.errors import RecordError
-from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -142,10 +140,7 @@ class XCollector:
 
     def _wait(self, delay_s: float, stopper: Stopper) -> None:
         self.delays.append(delay_s)
-        if self._sleep is not None:
-            self._sleep(delay_s)
-        elif delay_s > 0:
-            stopper.wait(delay_s)
+        stopper.pause(delay_s, self._sleep)
 
     # -- one connection ----------------------------------------------------------------
     def _connect(self, output: Output, stopper: Stopper) -> _Drop:
@@ -191,23 +186,13 @@ class XCollector:
                         if not skipping:
                             buf += chunk[start:]
                             if len(buf) > limit:
-                                output.reject(
-                                    "LineTooLarge",
-                                    f"stream line over {limit} bytes skipped",
-                                    bytes(buf[:1024]),
-                                )
-                                buf.clear()
+                                self._too_large(buf, output)
                                 skipping = True
                         break
                     if skipping:
                         skipping = False
                     elif len(buf) + nl - start > limit + 1:  # +1: the line's "\r"
-                        output.reject(
-                            "LineTooLarge",
-                            f"stream line over {limit} bytes skipped",
-                            bytes(buf[:1024]),
-                        )
-                        buf.clear()
+                        self._too_large(buf, output)
                     else:
                         buf += chunk[start:nl]
                         line = bytes(buf)
@@ -230,6 +215,15 @@ class XCollector:
         self._truncated(buf, output)
         return "closed"
 
+    def _too_large(self, buf: bytearray, output: Output) -> None:
+        """Reject the line being read (longer than ``max_line_bytes``) and drop its bytes."""
+        output.reject(
+            "LineTooLarge",
+            f"stream line over {self.max_line_bytes} bytes skipped",
+            bytes(buf[:1024]),
+        )
+        buf.clear()
+
     def _truncated(self, buf: bytearray, output: Output) -> None:
         if buf.strip():
             output.reject(
@@ -243,10 +237,8 @@ class XCollector:
         if not line.strip():
             report.count("keepalives")
             return
-        try:
-            doc = loads(line)
-        except RecordError as exc:
-            output.reject(exc.code, f"X stream line: {exc}", line)
+        doc = output.parse(line, "X stream line")
+        if doc is None:
             return
         if "data" not in doc:
             self._inband_error(doc, report_count=report.count)

@@ -137,17 +137,12 @@ def wait_ready(
     raise DashboardError(f"the dashboard did not answer at {url} within {timeout_s:.0f} s")
 
 
-def run_dashboard(
-    settings: Settings,
-    host: str = "127.0.0.1",
-    port: int = 8501,
-    *,
-    warehouse_url: SecretStr | str | None = None,
-    config_file: Path | None = None,
-    refresh_s: float = 5.0,
-    say: Callable[[str], None] = print,
-) -> int:
+def run_dashboard(cmd: DashboardCommand, *, say: Callable[[str], None] = print) -> int:
     """Run the dashboard in the foreground until it stops, SIGTERM or Ctrl-C.
+
+    Args:
+        cmd: The command to start, from :func:`dashboard_command`.
+        say: Prints the page's URL once it answers.
 
     Returns:
         The exit code of the Streamlit process (0 after a requested stop).
@@ -161,10 +156,6 @@ def run_dashboard(
         raise DashboardError(
             "the dashboard needs Streamlit: pip install 'courtside[dashboard]'"
         ) from None
-    cmd = dashboard_command(
-        settings, host, port, warehouse_url=warehouse_url, config_file=config_file,
-        refresh_s=refresh_s,
-    )  # fmt: skip
     preexec = _die_with_parent if sys.platform.startswith("linux") else None
     proc = subprocess.Popen(cmd.argv, env=cmd.env, preexec_fn=preexec)  # noqa: PLW1509
     stopping = False

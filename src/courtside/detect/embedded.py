@@ -192,18 +192,14 @@ class EmbeddedDetector(ServiceLoop):
     def _already_sent(self, after_seq: int) -> int:
         """The highest ``emit_seq`` of ours on ``alerts`` after ``after_seq``."""
         sent = 0
-        while True:
-            records = self.backend.read(ALERTS, after_seq, 1000)
-            if not records:
-                return sent
-            for rec in records:
-                try:
-                    doc = loads(rec.data)
-                except RecordError:
-                    continue
-                if doc.get("detector") == self.cfg.group and isinstance(doc.get("emit_seq"), int):
-                    sent = max(sent, doc["emit_seq"])
-            after_seq = records[-1].seq
+        for rec in self.backend.read_all(ALERTS, after_seq):
+            try:
+                doc = loads(rec.data)
+            except RecordError:
+                continue
+            if doc.get("detector") == self.cfg.group and isinstance(doc.get("emit_seq"), int):
+                sent = max(sent, doc["emit_seq"])
+        return sent
 
     def _complete(self, body: dict[str, Any], *, recovering: bool = False) -> None:
         """Phase two of a checkpoint: publish its outputs, then commit its positions."""

@@ -88,16 +88,13 @@ class OutputPublisher:
 
     def _sent_alerts(self) -> set[tuple[str, int]]:
         sent: set[tuple[str, int]] = set()
-        after = 0
-        while records := self.backend.read(ALERTS, after, 5000):
-            for rec in records:
-                try:
-                    doc = loads(rec.data)
-                except RecordError:
-                    continue
-                if doc.get("detector") == DETECTOR:
-                    sent.add((str(doc.get("alert_id")), int(doc.get("version") or 0)))
-            after = records[-1].seq
+        for rec in self.backend.read_all(ALERTS, batch=5000):
+            try:
+                doc = loads(rec.data)
+            except RecordError:
+                continue
+            if doc.get("detector") == DETECTOR:
+                sent.add((str(doc.get("alert_id")), int(doc.get("version") or 0)))
         return sent
 
     def visible(self) -> list[Path]:

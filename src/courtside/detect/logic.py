@@ -15,7 +15,7 @@ Plain functions with no I/O and no engine in sight:
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 import orjson
@@ -80,6 +80,22 @@ class ControlChange(NamedTuple):
 
 
 # -- enrichment ----------------------------------------------------------------------------
+class _Memo(dict[str, Player | None]):
+    """``lookup(key)`` remembered per key; emptied once it holds ``max_entries``. A hit is a
+    plain dict read (``__missing__`` runs only on a miss)."""
+
+    def __init__(self, lookup: Callable[[str], Player | None], max_entries: int) -> None:
+        super().__init__()
+        self.lookup = lookup
+        self.max_entries = max_entries
+
+    def __missing__(self, key: str) -> Player | None:
+        if len(self) >= self.max_entries:
+            self.clear()
+        found = self[key] = self.lookup(key)
+        return found
+
+
 class PlayerLookup:
     """Memoised lookups on a players table: name lookups fold accents and case, which
     costs more than the rest of enrichment, and the same few hundred names repeat.
@@ -92,28 +108,16 @@ class PlayerLookup:
     def __init__(self, players: PlayersTable, max_entries: int = 100_000) -> None:
         self.players = players
         self.max_entries = max_entries
-        self._accounts: dict[str, Player | None] = {}
-        self._names: dict[str, Player | None] = {}
+        self._accounts = _Memo(players.by_account, max_entries)
+        self._names = _Memo(players.by_name, max_entries)
 
     def by_account(self, account: str) -> Player | None:
         """See :meth:`PlayersTable.by_account`."""
-        try:
-            return self._accounts[account]
-        except KeyError:
-            if len(self._accounts) >= self.max_entries:
-                self._accounts.clear()
-            found = self._accounts[account] = self.players.by_account(account)
-            return found
+        return self._accounts[account]
 
     def by_name(self, name: str) -> Player | None:
         """See :meth:`PlayersTable.by_name`."""
-        try:
-            return self._names[name]
-        except KeyError:
-            if len(self._names) >= self.max_entries:
-                self._names.clear()
-            found = self._names[name] = self.players.by_name(name)
-            return found
+        return self._names[name]
 
 
 Players = PlayersTable | PlayerLookup

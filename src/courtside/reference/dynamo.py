@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from courtside.aws import AwsSettings, aws_error, client, error_code
@@ -150,33 +151,39 @@ class DynamoControlTable:
     def remove(self, team: str) -> ControlChangeResult:
         """Delete the team's item (its posts are checked)."""
         name = check_team(team)
-        try:
-            self.db.delete_item(
-                TableName=self.table,
-                Key={"team": {"S": name}},
-                ConditionExpression="attribute_exists(team)",
-            )
-        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return ControlChangeResult(name, None, None, None)
-            raise _table_error(exc, self.table, "writing the control table") from None
-        return ControlChangeResult(name, None, "REMOVE", None)
+        answer = self._write(
+            self.db.delete_item,
+            Key={"team": {"S": name}},
+            ConditionExpression="attribute_exists(team)",
+        )
+        return ControlChangeResult(name, None, None if answer is None else "REMOVE", None)
 
     def _put(self, team: str, allowed: bool) -> ControlChangeResult:
-        try:
-            answer = self.db.put_item(
-                TableName=self.table,
-                Item={"team": {"S": team}, "control": {"BOOL": allowed}},
-                ConditionExpression="attribute_not_exists(team) OR control <> :v",
-                ExpressionAttributeValues={":v": {"BOOL": allowed}},
-                ReturnValues="ALL_OLD",
-            )
-        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
-            if error_code(exc) == "ConditionalCheckFailedException":
-                return ControlChangeResult(team, allowed, None, None)
-            raise _table_error(exc, self.table, "writing the control table") from None
+        answer = self._write(
+            self.db.put_item,
+            Item={"team": {"S": team}, "control": {"BOOL": allowed}},
+            ConditionExpression="attribute_not_exists(team) OR control <> :v",
+            ExpressionAttributeValues={":v": {"BOOL": allowed}},
+            ReturnValues="ALL_OLD",
+        )
+        if answer is None:
+            return ControlChangeResult(team, allowed, None, None)
         name = "MODIFY" if answer.get("Attributes") else "INSERT"
         return ControlChangeResult(team, allowed, name, None)
+
+    def _write(self, call: Callable[..., dict[str, Any]], **kwargs: Any) -> dict[str, Any] | None:
+        """Run one conditional write on the table: its answer, or None when its condition
+        failed (the write would change nothing, so no item changed and no stream record).
+
+        Raises:
+            ControlError: the table is missing or DynamoDB refused the write.
+        """
+        try:
+            return call(TableName=self.table, **kwargs)
+        except Exception as exc:  # noqa: BLE001 - botocore errors are mapped
+            if error_code(exc) == "ConditionalCheckFailedException":
+                return None
+            raise _table_error(exc, self.table, "writing the control table") from None
 
     def close(self) -> None:
         """Nothing to release (kept for the local table's interface)."""

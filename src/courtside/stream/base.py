@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Self
 
@@ -197,6 +197,13 @@ class StreamBackend(ABC):
     @abstractmethod
     def read(self, stream: str, after_seq: int = 0, limit: int = 1000) -> list[Record]:
         """Read up to ``limit`` records with sequence numbers greater than ``after_seq``."""
+
+    def read_all(self, stream: str, after_seq: int = 0, batch: int = 1000) -> Iterator[Record]:
+        """Every record after ``after_seq``, read ``batch`` at a time with :meth:`read`
+        until a read comes back empty (records appended meanwhile are included)."""
+        while records := self.read(stream, after_seq, batch):
+            yield from records
+            after_seq = records[-1].seq
 
     @abstractmethod
     def consumer(self, stream: str, group: str, *, wait_s: float = 0.0) -> Consumer:

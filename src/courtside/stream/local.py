@@ -306,21 +306,23 @@ class LocalStream(LocalAdmin, StreamBackend):
     def _beat(self, stream: str, group: str, read_seq: int) -> None:
         """Record an active consumer's read position, pid and heartbeat."""
         with self._write() as db:
-            db.execute(
-                "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (stream, group, read_seq, os.getpid(), self._now_ms()),
-            )
+            self._upsert_reader(db, stream, group, read_seq)
 
     def _commit(self, stream: str, group: str, seq: int, read_seq: int) -> None:
         """A consumer's commit: the offset and its read position, in one transaction."""
         with self._write() as db:
             self._upsert_offset(db, stream, group, seq)
-            db.execute(
-                "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (stream, group, read_seq, os.getpid(), self._now_ms()),
-            )
+            self._upsert_reader(db, stream, group, read_seq)
+
+    def _upsert_reader(
+        self, db: sqlite3.Connection, stream: str, group: str, read_seq: int
+    ) -> None:
+        """The consumer's row in ``readers``: its read position, this pid, now."""
+        db.execute(
+            "INSERT OR REPLACE INTO readers(stream, grp, read_seq, pid, heartbeat_ms)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (stream, group, read_seq, os.getpid(), self._now_ms()),
+        )
 
     def _forget(self, stream: str, group: str) -> None:
         with self._write() as db:
