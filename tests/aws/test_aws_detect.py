@@ -17,8 +17,9 @@ from typing import Any
 import orjson
 import pytest
 
+from aws_helpers import dynamo_table
 from cli_runner_helpers import COMMAND
-from courtside.aws import AwsSettings, client
+from courtside.aws import AwsSettings
 from courtside.config import Settings, load_settings
 from courtside.detect.checkpoint import CheckpointStore
 from courtside.detect.embedded import run_embedded
@@ -211,19 +212,6 @@ def test_kill_9_of_the_detector_on_kinesis_neither_drops_nor_repeats_an_alert(
     assert [a["emit_seq"] for a in got] == list(range(1, len(got) + 1))
 
 
-def _dynamo_table(aws: AwsSettings, key: str, *, stream: bool) -> str:
-    name = f"t-{secrets.token_hex(4)}"
-    extra = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
-    client("dynamodb", aws).create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-        **(extra if stream else {}),
-    )
-    return name
-
-
 def test_control_changes_reach_the_detector_through_dynamodb_streams(
     tmp_path: Path, aws_endpoint: str
 ) -> None:
@@ -231,8 +219,8 @@ def test_control_changes_reach_the_detector_through_dynamodb_streams(
     writes the control table, the detector reads its changes from the table's stream."""
     records = _records()
     stream_cfg, aws = _kinesis(aws_endpoint, shards=1)
-    players_table = _dynamo_table(aws, "account", stream=False)
-    control_table = _dynamo_table(aws, "team", stream=True)
+    players_table = dynamo_table(aws, "account", stream=False)
+    control_table = dynamo_table(aws, "team", stream=True)
     save_players_dynamo(aws, players_table, PlayersTable.default())
     home = tmp_path / "kinesis"
     settings = load_settings(

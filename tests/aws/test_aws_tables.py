@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import orjson
 import pytest
 
+from aws_helpers import dynamo_table
 from courtside.aws import AwsSettings, client
 from courtside.detect.logic import parse_control_bytes
 from courtside.reference.control import ControlError
@@ -30,22 +31,9 @@ def aws(aws_endpoint: str) -> AwsSettings:
     return AwsSettings(endpoint_url=aws_endpoint, region="us-east-1")
 
 
-def _table(aws: AwsSettings, key: str, stream: bool = False) -> str:
-    name = f"t-{secrets.token_hex(4)}"
-    extra = {"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
-    client("dynamodb", aws).create_table(
-        TableName=name,
-        AttributeDefinitions=[{"AttributeName": key, "AttributeType": "S"}],
-        KeySchema=[{"AttributeName": key, "KeyType": "HASH"}],
-        BillingMode="PAY_PER_REQUEST",
-        **(extra if stream else {}),
-    )
-    return name
-
-
 @pytest.fixture
 def control(aws: AwsSettings) -> Iterator[tuple[DynamoControlTable, str, LeaseTable]]:
-    name = _table(aws, "team", stream=True)
+    name = dynamo_table(aws, "team", stream=True)
     arn = client("dynamodb", aws).describe_table(TableName=name)["Table"]["LatestStreamArn"]
     leases = LeaseTable(f"leases-{secrets.token_hex(4)}", aws, timeout_s=2)
     leases.create()
@@ -53,7 +41,7 @@ def control(aws: AwsSettings) -> Iterator[tuple[DynamoControlTable, str, LeaseTa
 
 
 def test_players_round_trip_and_empty_table_gives_the_default(aws: AwsSettings) -> None:
-    name = _table(aws, "account")
+    name = dynamo_table(aws, "account")
     assert len(load_players_dynamo(aws, name)) == len(PlayersTable.default())
     roster = PlayersTable.default()
     assert save_players_dynamo(aws, name, roster) == len(roster)

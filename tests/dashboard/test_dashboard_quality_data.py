@@ -4,8 +4,6 @@ the empty states of a fresh home."""
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -144,22 +142,6 @@ def _draw(home: str) -> None:
     quality_section(load_settings(home=home))
 
 
-@pytest.fixture
-def _keep_main() -> Iterator[None]:
-    """AppTest runs its script as ``__main__`` and leaves it there; a later test that
-    starts processes with multiprocessing's ``spawn`` would re-run that script in each
-    child (and the child dies). Put the real ``__main__`` back."""
-    main = sys.modules["__main__"]
-    saved = main.__dict__.get("__file__")
-    yield
-    sys.modules["__main__"] = main
-    if saved is None:
-        main.__dict__.pop("__file__", None)
-    else:
-        main.__file__ = saved
-
-
-@pytest.mark.usefixtures("_keep_main")
 def test_the_section_draws_profiles_schemas_and_checks(
     quality_home: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -5,8 +5,6 @@ and a Redshift URL drawn as a "statements only" empty state instead of a crash."
 from __future__ import annotations
 
 import socket
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -176,21 +174,6 @@ def _draw(home: str, url: str) -> None:
     sentiment_section(settings, view, PlayersTable.default(), f)
 
 
-@pytest.fixture
-def _keep_main() -> Iterator[None]:
-    """AppTest leaves its script as ``__main__``: put the real one back (see
-    ``test_dashboard_quality_data``)."""
-    main = sys.modules["__main__"]
-    saved = main.__dict__.get("__file__")
-    yield
-    sys.modules["__main__"] = main
-    if saved is None:
-        main.__dict__.pop("__file__", None)
-    else:
-        main.__file__ = saved
-
-
-@pytest.mark.usefixtures("_keep_main")
 def test_the_page_draws_the_redshift_empty_state(settings: Settings) -> None:
     from streamlit.testing.v1 import AppTest
 
