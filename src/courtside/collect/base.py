@@ -41,7 +41,7 @@ import orjson
 
 from courtside.collect.annotate import Annotator
 from courtside.errors import RecordError, StreamBusyError
-from courtside.records import loads, post_of, to_delivered
+from courtside.records import post_of, to_delivered
 from courtside.stream.base import StreamBackend
 
 log = logging.getLogger(__name__)
@@ -352,15 +352,6 @@ class Output:
         except VALUE_ERRORS as exc:
             log.debug("%s raised while handling %s", type(exc).__name__, what, exc_info=True)
             self.reject("BadValue", f"{what}: {type(exc).__name__}: {exc}", raw)
-
-    def parse(self, raw: bytes, what: str) -> dict[str, Any] | None:
-        """The JSON object in ``raw``, or None once ``raw`` is rejected with the
-        :class:`RecordError`'s code (the message starts with ``what``)."""
-        try:
-            return loads(raw)
-        except RecordError as exc:
-            self.reject(exc.code, f"{what}: {exc}", raw)
-            return None
 
     def reject(self, code: str, message: str, raw: bytes | None) -> None:
         """Count, log and keep one bad input."""

@@ -62,6 +62,7 @@ from courtside.collect.bluesky_state import (
 from courtside.collect.config import BlueskySettings
 from courtside.errors import ConfigError, RecordError
 from courtside.lake.layout import write_atomic
+from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -219,8 +220,10 @@ class BlueskyCollector:
                 raw[:1024],
             )
             return
-        event = output.parse(raw, "Jetstream frame")
-        if event is None:
+        try:
+            event = loads(raw)
+        except RecordError as exc:
+            output.reject(exc.code, f"Jetstream frame: {exc}", raw)
             return
         time_us = self._plausible_time_us(event.get("time_us"))
         if time_us is None:

@@ -47,6 +47,8 @@ from courtside.collect.x_api import (
     redact,
     stream_params,
 )
+from courtside.errors import RecordError
+from courtside.records import loads
 
 log = logging.getLogger(__name__)
 
@@ -237,8 +239,10 @@ class XCollector:
         if not line.strip():
             report.count("keepalives")
             return
-        doc = output.parse(line, "X stream line")
-        if doc is None:
+        try:
+            doc = loads(line)
+        except RecordError as exc:
+            output.reject(exc.code, f"X stream line: {exc}", line)
             return
         if "data" not in doc:
             self._inband_error(doc, report_count=report.count)
