@@ -188,13 +188,23 @@ class XCollector:
                         if not skipping:
                             buf += chunk[start:]
                             if len(buf) > limit:
-                                self._too_large(buf, output)
+                                output.reject(
+                                    "LineTooLarge",
+                                    f"stream line over {limit} bytes skipped",
+                                    bytes(buf[:1024]),
+                                )
+                                buf.clear()
                                 skipping = True
                         break
                     if skipping:
                         skipping = False
                     elif len(buf) + nl - start > limit + 1:  # +1: the line's "\r"
-                        self._too_large(buf, output)
+                        output.reject(
+                            "LineTooLarge",
+                            f"stream line over {limit} bytes skipped",
+                            bytes(buf[:1024]),
+                        )
+                        buf.clear()
                     else:
                         buf += chunk[start:nl]
                         line = bytes(buf)
@@ -216,15 +226,6 @@ class XCollector:
             return "network"
         self._truncated(buf, output)
         return "closed"
-
-    def _too_large(self, buf: bytearray, output: Output) -> None:
-        """Reject the line being read (longer than ``max_line_bytes``) and drop its bytes."""
-        output.reject(
-            "LineTooLarge",
-            f"stream line over {self.max_line_bytes} bytes skipped",
-            bytes(buf[:1024]),
-        )
-        buf.clear()
 
     def _truncated(self, buf: bytearray, output: Output) -> None:
         if buf.strip():
