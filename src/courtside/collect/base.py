@@ -101,14 +101,6 @@ class Stopper:
         """Sleep up to ``timeout_s``; return True early when a stop is requested."""
         return self._event.wait(timeout_s)
 
-    def pause(self, delay_s: float, sleep: Callable[[float], None] | None = None) -> None:
-        """Wait ``delay_s`` (a reconnect back-off, a paced record): with ``sleep`` when
-        given (tests), else until a stop is requested."""
-        if sleep is not None:
-            sleep(delay_s)
-        elif delay_s > 0:
-            self.wait(delay_s)
-
 
 @dataclass
 class CollectReport:
@@ -264,7 +256,10 @@ class StreamSink:
         first when needed (:meth:`flush_before_wait`), then sleep with ``sleep`` (tests)
         or until ``stopper`` is asked to stop."""
         self.flush_before_wait(delay_s)
-        stopper.pause(delay_s, sleep)
+        if sleep is not None:
+            sleep(delay_s)
+        else:
+            stopper.wait(delay_s)
 
     def flush(self) -> None:
         """Append everything queued (retrying while the stream file is busy), then report

@@ -208,7 +208,10 @@ class BlueskyCollector:
             report.count("reconnects")
             log.info("reconnecting to Jetstream in %.2fs", delay)
             self.delays.append(delay)
-            stopper.pause(delay, self._sleep)
+            if self._sleep is not None:
+                self._sleep(delay)
+            elif delay > 0:
+                stopper.wait(delay)
 
     # -- one frame ---------------------------------------------------------------------
     def _frame(self, raw: bytes, output: Output) -> None:

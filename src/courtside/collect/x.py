@@ -142,7 +142,10 @@ class XCollector:
 
     def _wait(self, delay_s: float, stopper: Stopper) -> None:
         self.delays.append(delay_s)
-        stopper.pause(delay_s, self._sleep)
+        if self._sleep is not None:
+            self._sleep(delay_s)
+        elif delay_s > 0:
+            stopper.wait(delay_s)
 
     # -- one connection ----------------------------------------------------------------
     def _connect(self, output: Output, stopper: Stopper) -> _Drop:
