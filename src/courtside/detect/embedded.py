@@ -40,8 +40,6 @@ crash and replay the same record forever.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 import time
 from collections import deque
 from collections.abc import Callable
@@ -149,7 +147,7 @@ class EmbeddedDetector(ServiceLoop):
         from courtside.reference.dynamo import control_stream_arn
         from courtside.stream.dynamodb_streams import control_consumer
         from courtside.stream.kinesis import KinesisStreams
-        from courtside.stream.kinesis_leases import LeaseTable
+        from courtside.stream.kinesis_leases import LeaseTable, process_owner
 
         stream = settings.stream
         if isinstance(self.backend, KinesisStreams):
@@ -158,7 +156,7 @@ class EmbeddedDetector(ServiceLoop):
             leases = LeaseTable(
                 stream.kinesis_lease_table, settings.aws, timeout_s=stream.kinesis_lease_timeout_s
             )
-            owner = f"{socket.gethostname()}:{os.getpid()}"
+            owner = process_owner()
         arn = control_stream_arn(settings.aws, table)
         return control_consumer(arn, settings.aws, leases, self.cfg.group, owner)
 

@@ -45,7 +45,7 @@ from courtside.stream.base import (
 )
 from courtside.stream.config import StreamSettings
 from courtside.stream.errors import ConsumerBusyError
-from courtside.stream.kinesis_leases import LeaseTable
+from courtside.stream.kinesis_leases import LeaseTable, process_owner
 from courtside.stream.shards import AT_TIMESTAMP, Page, ShardedConsumer, ShardInfo
 
 __all__ = ["KinesisStreams", "RecordTooLargeError", "partition_key"]
@@ -122,13 +122,11 @@ class KinesisStreams(StreamBackend):
         owner: str | None = None,
         on_oversize: Callable[[str, list[bytes]], None] | None = None,
     ) -> None:
-        import os
-        import socket
 
         self.settings = settings
         self.aws = aws
         self.prefix = settings.kinesis_prefix
-        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}"
+        self.owner = owner or process_owner()
         self.kinesis = client("kinesis", aws)
         self.leases = LeaseTable(
             settings.kinesis_lease_table, aws, timeout_s=settings.kinesis_lease_timeout_s

@@ -15,6 +15,8 @@ Every write is conditional on still owning the lease, so a consumer that lost it
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -23,7 +25,7 @@ from courtside.aws import AwsSettings, client, error_code, stream_error
 from courtside.errors import StreamError
 from courtside.stream.errors import ConsumerBusyError
 
-__all__ = ["SHARD_END", "TRIM_HORIZON", "Lease", "LeaseLostError", "LeaseTable"]
+__all__ = ["SHARD_END", "TRIM_HORIZON", "Lease", "LeaseLostError", "LeaseTable", "process_owner"]
 
 TRIM_HORIZON = "TRIM_HORIZON"
 SHARD_END = "SHARD_END"
@@ -31,6 +33,12 @@ SHARD_END = "SHARD_END"
 
 class LeaseLostError(StreamError):
     """Another consumer took this consumer's lease: stop, its work will be redone."""
+
+
+def process_owner() -> str:
+    """This process's name as a lease owner: host and pid (a restarted process is a new
+    owner, so it waits for a crashed one's leases to expire)."""
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 @dataclass
